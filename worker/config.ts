@@ -1,0 +1,99 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../activities/errors.ts';
+
+/**
+ * All configuration comes from the environment, read here once, validated,
+ * and passed down as one object. Nothing else reads process.env.
+ */
+const EnvSchema = z.object({
+  PERSONAFLOW_HOME: z.string().default('.personaflow'),
+  PERSONAFLOW_WAREHOUSE: z.string().optional(),
+  PERSONAFLOW_OUTPUTS: z.string().optional(),
+  PERSONAFLOW_TASK_QUEUE: z.string().default('personaflow'),
+  PERSONAFLOW_MAX_REJECT_SHARE: z.coerce.number().min(0).max(1).default(0.05),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_CLI: z.string().optional(),
+  PERSONAFLOW_TEMPORAL_PORT: z.coerce.number().int().positive().default(7233),
+  PERSONAFLOW_TEMPORAL_UI_PORT: z.coerce.number().int().positive().default(8233),
+  PERSONAFLOW_LLM_PROVIDER: z.enum(['offline', 'openai']).default('offline'),
+  PERSONAFLOW_LLM_MODEL: z.string().default('gpt-4o-mini'),
+  PERSONAFLOW_LLM_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  PERSONAFLOW_LLM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  PERSONAFLOW_LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  PERSONAFLOW_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  PERSONAFLOW_LLM_STRUCTURED_OUTPUT: z.enum(['json_schema', 'json_object']).default('json_schema'),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+});
+
+export interface LlmConfig {
+  provider: 'offline' | 'openai';
+  model: string;
+  baseURL?: string;
+  /** Read from the environment only; never logged, never in workflow inputs. */
+  apiKey?: string;
+  batchSize: number;
+  concurrency: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  structuredOutput: 'json_schema' | 'json_object';
+}
+
+export interface Config {
+  home: string;
+  warehousePath: string;
+  outputsPath: string;
+  taskQueue: string;
+  maxRejectShare: number;
+  temporal: {
+    /** Set when the user points at an existing cluster; else the embedded dev server is used. */
+    address?: string;
+    namespace: string;
+    cli?: string;
+    port: number;
+    uiPort: number;
+  };
+  llm: LlmConfig;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid environment variable ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const home = resolve(e.PERSONAFLOW_HOME);
+  if (e.PERSONAFLOW_LLM_PROVIDER === 'openai' && !e.OPENAI_BASE_URL && !e.OPENAI_API_KEY) {
+    throw new ConfigError(
+      'PERSONAFLOW_LLM_PROVIDER=openai needs OPENAI_BASE_URL (any OpenAI-compatible server) or OPENAI_API_KEY',
+    );
+  }
+  return {
+    home,
+    warehousePath: resolve(e.PERSONAFLOW_WAREHOUSE ?? `${home}/warehouse.duckdb`),
+    outputsPath: resolve(e.PERSONAFLOW_OUTPUTS ?? `${home}/outputs.duckdb`),
+    taskQueue: e.PERSONAFLOW_TASK_QUEUE,
+    maxRejectShare: e.PERSONAFLOW_MAX_REJECT_SHARE,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      cli: e.TEMPORAL_CLI,
+      port: e.PERSONAFLOW_TEMPORAL_PORT,
+      uiPort: e.PERSONAFLOW_TEMPORAL_UI_PORT,
+    },
+    llm: {
+      provider: e.PERSONAFLOW_LLM_PROVIDER,
+      model: e.PERSONAFLOW_LLM_PROVIDER === 'offline' ? 'rules-v1' : e.PERSONAFLOW_LLM_MODEL,
+      baseURL: e.OPENAI_BASE_URL,
+      apiKey: e.OPENAI_API_KEY,
+      batchSize: e.PERSONAFLOW_LLM_BATCH_SIZE,
+      concurrency: e.PERSONAFLOW_LLM_CONCURRENCY,
+      maxAttempts: e.PERSONAFLOW_LLM_MAX_ATTEMPTS,
+      timeoutMs: e.PERSONAFLOW_LLM_TIMEOUT_MS,
+      structuredOutput: e.PERSONAFLOW_LLM_STRUCTURED_OUTPUT,
+    },
+  };
+}
