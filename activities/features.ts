@@ -1,0 +1,44 @@
+import type { ActivityDeps } from './deps.ts';
+import { asActivity } from './temporal-failure.ts';
+import { buildFeaturesSql } from './warehouse/features-sql.ts';
+import { runSchema } from './warehouse/schema.ts';
+import { PROMPT_VERSION } from './llm/review-features.ts';
+
+export interface FeaturesInput {
+  runId: string;
+  asOf: string;
+}
+
+export interface FeaturesResult {
+  customers: number;
+  withOrders: number;
+  withReviewFeatures: number;
+}
+
+/** Features stage: one row per customer in the run's `features` table, computed in SQL. */
+export function createBuildFeatures(deps: ActivityDeps) {
+  return async function buildFeatures(input: FeaturesInput): Promise<FeaturesResult> {
+    return asActivity(() =>
+      deps.warehouse.withSession(async (s) => {
+        const schema = runSchema(input.runId);
+        await s.run(buildFeaturesSql(schema), {
+          as_of: input.asOf,
+          extractor: deps.extractor.name,
+          model: deps.extractor.model,
+          prompt_version: PROMPT_VERSION,
+        });
+        await s.run(`UPDATE runs SET stage = 'features' WHERE run_id = $1`, [input.runId]);
+        const counts = await s.one<{ customers: number; with_orders: number; with_reviews: number }>(
+          `SELECT count(*) AS customers, count(*) FILTER (WHERE frequency > 0) AS with_orders,
+                  count(*) FILTER (WHERE review_count > 0) AS with_reviews
+           FROM ${schema}.features`,
+        );
+        return {
+          customers: counts?.customers ?? 0,
+          withOrders: counts?.with_orders ?? 0,
+          withReviewFeatures: counts?.with_reviews ?? 0,
+        };
+      }),
+    );
+  };
+}

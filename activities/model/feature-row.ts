@@ -1,0 +1,39 @@
+/**
+ * One customer's features as of a run, computed in SQL by the features stage.
+ * Monetary amounts are in the source currency; rates and shares are 0..1.
+ */
+export interface FeatureRow {
+  customer_id: string;
+  /** Days since the last completed order as of the run; null = never ordered. */
+  recency_days: number | null;
+  /** Completed orders. */
+  frequency: number;
+  /** Sum of completed order value (qty * unit_price - discount). */
+  monetary: number;
+  /** monetary / frequency; null when there are no completed orders. */
+  avg_order_value: number | null;
+  /** discount / gross over all orders, 0..1. */
+  discount_share: number;
+  /** (refunded + cancelled) / all orders; 0 when there are no orders. */
+  refund_rate: number;
+  /** 0..1 score from the discount share and the share of discounted orders. */
+  price_sensitivity: number;
+  browse_minutes_per_month: number;
+  sessions_per_month: number;
+  /** Sessions with added_to_cart and no order that day / sessions with added_to_cart; 0 when none. */
+  cart_abandon_rate: number;
+  tenure_days: number;
+  review_count: number;
+  /** Mean review sentiment, -1..1; null = no reviews. */
+  mean_sentiment: number | null;
+  /** Share of reviews that are negative; null = no reviews. */
+  negative_review_share: number | null;
+  /** Share of reviews showing high purchase intent; null = no reviews. */
+  high_intent_share: number | null;
+  top_categories: string[];
+}
+
+/** The numeric columns of a FeatureRow (everything a model can read). */
+export type NumericFeatureName = {
+  [K in keyof FeatureRow]-?: FeatureRow[K] extends number | null ? K : never;
+}[keyof FeatureRow];

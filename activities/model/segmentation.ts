@@ -1,0 +1,238 @@
+import { kmeans } from 'ml-kmeans';
+import { clusterMetrics, DEFAULT_SILHOUETTE_SAMPLE } from './cluster-metrics.ts';
+import type { ClusterMetrics } from './cluster-metrics.ts';
+
+/**
+ * k-means segmentation with model selection over k.
+ *
+ * For every k in the range, ml-kmeans runs `seeds` times with k-means++
+ * initialisation and derived seeds; the run with the lowest inertia is kept
+ * (ml-kmeans has no n_init, this loop is it). Runs that end with an empty
+ * cluster (possible when many customers share identical feature vectors) or
+ * that fail to initialise (fewer distinct points than k) are skipped.
+ *
+ * k is chosen by the highest silhouette (sampled, see cluster-metrics.ts):
+ * it rewards tight, well separated segments and, unlike inertia, does not
+ * improve just because k grows. Ties go to the smaller k. Davies-Bouldin and
+ * Calinski-Harabasz are reported per k for the record; they do not vote.
+ *
+ * Segments are then renumbered: 0 is the largest, ties by centroid
+ * (lexicographic), so equal input and seed give equal output, and segment ids
+ * mean the same kind of thing ("the biggest") across versions.
+ */
+
+export interface SegmentationOptions {
+  /** Smallest k tried; default 3. */
+  kMin?: number;
+  /** Largest k tried; default 8. Capped at n - 1. */
+  kMax?: number;
+  /** Fixed k: overrides kMin/kMax. Capped at n - 1. */
+  k?: number;
+  /** k-means restarts per k; default 5. */
+  seeds?: number;
+  /** Base seed; default 42. */
+  seed?: number;
+  /** Points the silhouette is computed on; default 2000. */
+  silhouetteSample?: number;
+  /** ml-kmeans iteration limit per run; default 100. */
+  maxIterations?: number;
+}
+
+export interface KMetrics {
+  k: number;
+  silhouette: number;
+  daviesBouldin: number;
+  calinskiHarabasz: number;
+  inertia: number;
+}
+
+export interface SegmentationMetrics extends ClusterMetrics {
+  chosenK: number;
+  /** One entry per k that produced a usable clustering, ascending k. */
+  perK: KMetrics[];
+}
+
+export interface SegmentationResult {
+  k: number;
+  /** centroids[s] is segment s's mean, in the (scaled) space of the input matrix. */
+  centroids: number[][];
+  /** Segment id per input row, 0..k-1; 0 is the largest segment. */
+  assignments: number[];
+  /** sizes[s] = rows assigned to segment s (non-increasing). */
+  sizes: number[];
+  metrics: SegmentationMetrics;
+}
+
+interface Candidate {
+  k: number;
+  assignments: number[];
+  centroids: number[][];
+  inertia: number;
+}
+
+/** Seed of restart `restart` for a given k: distinct per (k, restart), stable for a base seed. */
+function runSeed(base: number, k: number, restart: number): number {
+  let h = (base ^ Math.imul(k, 0x9e3779b1) ^ Math.imul(restart + 1, 0x85ebca77)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+  // ml-random's XSadd takes a 32-bit seed; keep it positive and non-zero.
+  return ((h ^ (h >>> 16)) >>> 1) || 1;
+}
+
+function validate(matrix: readonly (readonly number[])[]): number {
+  const n = matrix.length;
+  if (n < 2) {
+    throw new RangeError(`cannot segment ${n} customer${n === 1 ? '' : 's'}: k-means needs at least 2 rows`);
+  }
+  const d = matrix[0]!.length;
+  if (d === 0) throw new RangeError('cannot segment rows with no features');
+  for (let i = 0; i < n; i++) {
+    const row = matrix[i]!;
+    if (row.length !== d) throw new RangeError(`row ${i} has ${row.length} features, expected ${d}`);
+    for (let j = 0; j < d; j++) {
+      if (!Number.isFinite(row[j]!)) throw new RangeError(`row ${i}, feature ${j} is not a finite number: ${row[j]}`);
+    }
+  }
+  return d;
+}
+
+function positiveInteger(value: number, name: string, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
+  return value;
+}
+
+/** The k values to try, capped at n - 1 (silhouette needs at least one cluster with two points). */
+export function kRange(n: number, options: Pick<SegmentationOptions, 'k' | 'kMin' | 'kMax'>): number[] {
+  const cap = n - 1;
+  if (options.k !== undefined) {
+    positiveInteger(options.k, 'k', 2);
+    return [Math.min(options.k, cap)];
+  }
+  const kMin = positiveInteger(options.kMin ?? 3, 'kMin', 2);
+  const kMax = positiveInteger(options.kMax ?? 8, 'kMax', 2);
+  if (kMin > kMax) throw new RangeError(`kMin (${kMin}) is greater than kMax (${kMax})`);
+  const hi = Math.min(kMax, cap);
+  const lo = Math.min(kMin, hi);
+  const ks: number[] = [];
+  for (let k = lo; k <= hi; k++) ks.push(k);
+  return ks;
+}
+
+/** Sum of squared distances to the given centroids, and whether every cluster is non-empty. */
+function scoreRun(matrix: readonly (readonly number[])[], clusters: number[], centroids: number[][], k: number): { inertia: number; empty: boolean } {
+  const sizes = new Int32Array(k);
+  let total = 0;
+  for (let i = 0; i < matrix.length; i++) {
+    const c = clusters[i]!;
+    sizes[c]! += 1;
+    const row = matrix[i]!;
+    const centroid = centroids[c]!;
+    for (let j = 0; j < row.length; j++) {
+      const delta = row[j]! - centroid[j]!;
+      total += delta * delta;
+    }
+  }
+  return { inertia: total, empty: sizes.some((size) => size === 0) };
+}
+
+function bestRunForK(
+  matrix: number[][],
+  k: number,
+  restarts: number,
+  seed: number,
+  maxIterations: number,
+): Candidate | undefined {
+  let best: Candidate | undefined;
+  for (let restart = 0; restart < restarts; restart++) {
+    let result;
+    try {
+      result = kmeans(matrix, k, { initialization: 'kmeans++', seed: runSeed(seed, k, restart), maxIterations });
+    } catch {
+      // k-means++ cannot pick k distinct centres (too few distinct points): no clustering at this k.
+      continue;
+    }
+    const { inertia, empty } = scoreRun(matrix, result.clusters, result.centroids, k);
+    if (empty || !Number.isFinite(inertia)) continue;
+    if (best === undefined || inertia < best.inertia) {
+      best = { k, assignments: result.clusters, centroids: result.centroids, inertia };
+    }
+  }
+  return best;
+}
+
+function compareVectors(a: readonly number[], b: readonly number[]): number {
+  for (let j = 0; j < a.length; j++) {
+    const diff = a[j]! - b[j]!;
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+/** Renumbers clusters: largest first, ties by centroid. */
+export function relabelBySize(
+  assignments: readonly number[],
+  centroids: readonly (readonly number[])[],
+): { assignments: number[]; centroids: number[][]; sizes: number[] } {
+  const k = centroids.length;
+  const sizes = new Array<number>(k).fill(0);
+  for (const c of assignments) sizes[c]! += 1;
+  const order = Array.from({ length: k }, (_, c) => c).sort(
+    (a, b) => sizes[b]! - sizes[a]! || compareVectors(centroids[a]!, centroids[b]!) || a - b,
+  );
+  const newId = new Int32Array(k);
+  order.forEach((old, id) => {
+    newId[old] = id;
+  });
+  const relabelled = new Array<number>(assignments.length);
+  for (let i = 0; i < assignments.length; i++) relabelled[i] = newId[assignments[i]!]!;
+  return {
+    assignments: relabelled,
+    centroids: order.map((old) => [...centroids[old]!]),
+    sizes: order.map((old) => sizes[old]!),
+  };
+}
+
+/**
+ * Segments the rows of `matrix` (already transformed and scaled) with k-means,
+ * choosing k by silhouette. Deterministic for a given matrix and options.
+ * Throws a RangeError for fewer than 2 rows, ragged or non-finite input, bad
+ * options, or when no k in the range yields a clustering without empty
+ * segments (e.g. all rows identical).
+ */
+export function trainSegmentation(matrix: number[][], options: SegmentationOptions = {}): SegmentationResult {
+  validate(matrix);
+  const n = matrix.length;
+  const restarts = positiveInteger(options.seeds ?? 5, 'seeds', 1);
+  const seed = options.seed ?? 42;
+  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  const maxIterations = positiveInteger(options.maxIterations ?? 100, 'maxIterations', 1);
+  const sampleSize = positiveInteger(options.silhouetteSample ?? DEFAULT_SILHOUETTE_SAMPLE, 'silhouetteSample', 2);
+  const ks = kRange(n, options);
+
+  const perK: KMetrics[] = [];
+  let chosen: { candidate: Candidate; metrics: ClusterMetrics } | undefined;
+  for (const k of ks) {
+    const candidate = bestRunForK(matrix, k, restarts, seed, maxIterations);
+    if (candidate === undefined) continue;
+    const metrics = clusterMetrics(matrix, candidate.assignments, { sampleSize, seed });
+    perK.push({ k, ...metrics });
+    // Strictly greater: on a tie the smaller k (seen first) stays.
+    if (chosen === undefined || metrics.silhouette > chosen.metrics.silhouette) {
+      chosen = { candidate, metrics };
+    }
+  }
+  if (chosen === undefined) {
+    throw new RangeError(
+      `no k in ${ks[0]}..${ks[ks.length - 1]} gave ${n} rows a clustering without empty segments (too few distinct rows?)`,
+    );
+  }
+
+  const { assignments, centroids, sizes } = relabelBySize(chosen.candidate.assignments, chosen.candidate.centroids);
+  return {
+    k: chosen.candidate.k,
+    centroids,
+    assignments,
+    sizes,
+    metrics: { chosenK: chosen.candidate.k, ...chosen.metrics, perK },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Behaviour and review features per customer, as of the run's time, in one
+ * set-based DuckDB statement. `schema` comes from runSchema() (hex only);
+ * the values are bound: $as_of::TIMESTAMPTZ, $extractor, $model, $prompt_version.
+ *
+ * Missing-value rules (customers without orders, sessions or reviews are normal):
+ * - no completed order: recency_days and avg_order_value are NULL, frequency and monetary 0;
+ * - no sessions: browse and session rates 0, cart_abandon_rate 0;
+ * - no (successfully extracted) review: review aggregates NULL, review_count 0.
+ * Rates per month are over the last 12 months, or the customer's tenure when shorter.
+ */
+export function buildFeaturesSql(schema: string): string {
+  return `
+CREATE OR REPLACE TABLE ${schema}.features AS
+WITH
+orders AS (
+  SELECT customer_id, ordered_at, status, category,
+         quantity * unit_price AS gross,
+         least(discount, quantity * unit_price) AS discount
+  FROM ${schema}.orders
+),
+order_stats AS (
+  SELECT customer_id,
+         count(*) FILTER (WHERE status = 'completed') AS frequency,
+         coalesce(sum(gross - discount) FILTER (WHERE status = 'completed'), 0) AS monetary,
+         max(ordered_at) FILTER (WHERE status = 'completed') AS last_order_at,
+         min(ordered_at) AS first_order_at,
+         count(*) AS all_orders,
+         count(*) FILTER (WHERE status IN ('refunded', 'cancelled')) AS undone_orders,
+         sum(gross) AS gross,
+         sum(discount) AS discount,
+         count(*) FILTER (WHERE discount > 0) AS discounted_orders
+  FROM orders GROUP BY customer_id
+),
+session_stats AS (
+  SELECT customer_id,
+         min(started_at) AS first_session_at,
+         count(*) FILTER (WHERE started_at > $as_of::TIMESTAMPTZ - INTERVAL 365 DAY) AS sessions_year,
+         coalesce(sum(duration_s) FILTER (WHERE started_at > $as_of::TIMESTAMPTZ - INTERVAL 365 DAY), 0) / 60.0 AS browse_minutes_year
+  FROM ${schema}.sessions GROUP BY customer_id
+),
+-- A cart is abandoned when no order of the customer follows within a day.
+cart_stats AS (
+  SELECT s.customer_id,
+         count(*) AS cart_sessions,
+         count(*) FILTER (WHERE NOT EXISTS (
+           SELECT 1 FROM ${schema}.orders o
+           WHERE o.customer_id = s.customer_id
+             AND o.ordered_at BETWEEN s.started_at AND s.started_at + INTERVAL 1 DAY)) AS abandoned
+  FROM ${schema}.sessions s WHERE s.added_to_cart GROUP BY s.customer_id
+),
+category_rank AS (
+  SELECT customer_id, category,
+         row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, category) AS rank
+  FROM orders WHERE status = 'completed' AND category IS NOT NULL
+  GROUP BY customer_id, category
+),
+top_categories AS (
+  SELECT customer_id, list(category ORDER BY rank) AS top_categories
+  FROM category_rank WHERE rank <= 3 GROUP BY customer_id
+),
+reviews AS (
+  SELECT r.customer_id, f.*
+  FROM ${schema}.reviews r
+  JOIN review_features f
+    ON f.review_id = r.review_id AND f.extractor = $extractor AND f.model = $model
+   AND f.prompt_version = $prompt_version AND f.status = 'ok'
+),
+review_stats AS (
+  SELECT customer_id,
+         count(*) AS review_count,
+         avg(sentiment_score) AS mean_sentiment,
+         avg((sentiment_label = 'negative')::INTEGER) AS negative_review_share,
+         avg((purchase_intent = 'high')::INTEGER) AS high_intent_share
+  FROM reviews GROUP BY customer_id
+),
+topic_rank AS (
+  SELECT customer_id, topic,
+         row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, topic) AS rank
+  FROM (SELECT customer_id, unnest(topics) AS topic FROM reviews)
+  GROUP BY customer_id, topic
+),
+top_topics AS (
+  SELECT customer_id, list(topic ORDER BY rank) AS top_topics
+  FROM topic_rank WHERE rank <= 3 AND topic <> 'other' GROUP BY customer_id
+),
+base AS (
+  SELECT c.customer_id,
+         greatest(date_diff('second',
+           coalesce(c.signup_at, least(o.first_order_at, ss.first_session_at), $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ) / 86400.0, 0) AS tenure_days,
+         o.*, ss.sessions_year, ss.browse_minutes_year, cs.cart_sessions, cs.abandoned,
+         tc.top_categories, rs.review_count, rs.mean_sentiment, rs.negative_review_share,
+         rs.high_intent_share, tt.top_topics
+  FROM ${schema}.customers c
+  LEFT JOIN order_stats o USING (customer_id)
+  LEFT JOIN session_stats ss USING (customer_id)
+  LEFT JOIN cart_stats cs USING (customer_id)
+  LEFT JOIN top_categories tc USING (customer_id)
+  LEFT JOIN review_stats rs USING (customer_id)
+  LEFT JOIN top_topics tt USING (customer_id)
+)
+SELECT customer_id,
+       date_diff('second', last_order_at, $as_of::TIMESTAMPTZ) / 86400.0 AS recency_days,
+       coalesce(frequency, 0)::INTEGER AS frequency,
+       coalesce(monetary, 0)::DOUBLE AS monetary,
+       CASE WHEN frequency > 0 THEN monetary / frequency END AS avg_order_value,
+       CASE WHEN gross > 0 THEN discount / gross ELSE 0 END AS discount_share,
+       CASE WHEN all_orders > 0 THEN undone_orders / all_orders ELSE 0 END AS refund_rate,
+       -- Half how deep the discounts go (a 50% share counts as fully sensitive),
+       -- half how often the customer buys only with a discount.
+       CASE WHEN all_orders > 0
+            THEN 0.5 * least(coalesce(discount / nullif(gross, 0), 0) * 2, 1) + 0.5 * discounted_orders / all_orders
+            ELSE 0 END AS price_sensitivity,
+       coalesce(browse_minutes_year, 0) / least(greatest(tenure_days / 30.44, 1), 12) AS browse_minutes_per_month,
+       coalesce(sessions_year, 0) / least(greatest(tenure_days / 30.44, 1), 12) AS sessions_per_month,
+       CASE WHEN cart_sessions > 0 THEN abandoned / cart_sessions ELSE 0 END AS cart_abandon_rate,
+       tenure_days,
+       coalesce(top_categories, []::VARCHAR[]) AS top_categories,
+       coalesce(review_count, 0)::INTEGER AS review_count,
+       mean_sentiment, negative_review_share, high_intent_share,
+       coalesce(top_topics, []::VARCHAR[]) AS top_topics
+FROM base
+ORDER BY customer_id
+`;
+}

@@ -1,0 +1,44 @@
+// The `personaflow` command line. This file only registers commands; the one
+// error handler below is the only place that exits.
+import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.ts';
+import { registerRun } from './commands/run.ts';
+import { registerWorker } from './commands/worker.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerQuery } from './commands/query.ts';
+import { registerServer } from './commands/server.ts';
+import { PersonaflowError } from '../activities/errors.ts';
+import { UsageError } from './usage-error.ts';
+
+function buildProgram(): Command {
+  const program = new Command('personaflow')
+    .description('versioned customer profiles from orders, sessions and reviews')
+    .exitOverride();
+  registerDemo(program);
+  registerRun(program);
+  registerWorker(program);
+  registerStatus(program);
+  registerQuery(program);
+  registerServer(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
+
+main(process.argv).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    if (error instanceof UsageError || error instanceof PersonaflowError) {
+      console.error(`personaflow: ${error.message}`);
+    } else {
+      let e = error as Error;
+      while (e?.cause instanceof Error) e = e.cause; // show the activity's own message
+      console.error(`personaflow: ${e?.message ?? String(error)}`);
+      if (process.env.PERSONAFLOW_DEBUG) console.error(error);
+    }
+    process.exit(1);
+  },
+);

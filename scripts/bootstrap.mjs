@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Idempotent setup used by `npm run demo` and `npm test`: npm dependencies as
+// locked, then a Temporal CLI (unless TEMPORAL_ADDRESS points at a cluster).
+// Fast when everything is already there.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT, findTemporalCli, installTemporalCli } from './temporal-cli.mjs';
+
+function depsInstalled() {
+  const marker = join(PROJECT_ROOT, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker)) return false;
+  // npm rewrites this marker on every install; an older one means the lock moved on.
+  return statSync(marker).mtimeMs >= statSync(join(PROJECT_ROOT, 'package-lock.json')).mtimeMs;
+}
+
+function main() {
+  if (!depsInstalled()) {
+    console.error('personaflow: installing npm dependencies (npm ci)');
+    const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+    if (run.status !== 0) throw new Error('npm ci failed; see the output above');
+  }
+  if (process.env.TEMPORAL_ADDRESS) return; // an existing cluster: no local CLI needed
+  if (!findTemporalCli()) installTemporalCli();
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`personaflow bootstrap: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

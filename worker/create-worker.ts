@@ -1,0 +1,82 @@
+import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '../activities/index.ts';
+import { createExtractor } from '../activities/llm/create-extractor.ts';
+import { Warehouse } from '../activities/warehouse/warehouse.ts';
+import { ensureWarehouseSchema } from '../activities/warehouse/schema.ts';
+import type { ReviewFeatureExtractor } from '../activities/llm/review-features.ts';
+import type { Config } from './config.ts';
+
+const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+/** Quiet the SDK's own logs to warnings: progress is reported by the CLI. */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by the host (tests may install their own).
+  }
+}
+
+export interface PersonaflowWorker {
+  worker: Worker;
+  warehouse: Warehouse;
+  /** Runs until shutdown() (or a signal); releases the DuckDB file and the connection. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * The single worker process: it owns the DuckDB warehouse file (one writer
+ * per file) and serves the `personaflow` task queue.
+ */
+export async function createPersonaflowWorker(
+  config: Config,
+  address: string,
+  options: { extractor?: ReviewFeatureExtractor; taskQueue?: string } = {},
+): Promise<PersonaflowWorker> {
+  installRuntime();
+  const warehouse = await Warehouse.open(config.warehousePath);
+  await warehouse.withSession(ensureWarehouseSchema);
+  let connection: NativeConnection | undefined;
+  try {
+    connection = await NativeConnection.connect({ address });
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: options.taskQueue ?? config.taskQueue,
+      workflowsPath: WORKFLOWS_PATH,
+      activities: createActivities({
+        warehouse,
+        extractor: options.extractor ?? createExtractor(config.llm),
+        llm: { batchSize: config.llm.batchSize, concurrency: config.llm.concurrency },
+        outputsPath: config.outputsPath,
+        maxRejectShare: config.maxRejectShare,
+      }),
+      // DuckDB work is CPU-bound on a 2-core machine: a few activities at once is plenty.
+      maxConcurrentActivityTaskExecutions: 4,
+      shutdownGraceTime: '10 seconds',
+    });
+    const conn = connection;
+    return {
+      worker,
+      warehouse,
+      run: async () => {
+        try {
+          await worker.run();
+        } finally {
+          await conn.close();
+          warehouse.close();
+        }
+      },
+      shutdown: () => worker.shutdown(),
+    };
+  } catch (error) {
+    await connection?.close();
+    warehouse.close();
+    throw error;
+  }
+}

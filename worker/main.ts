@@ -1,0 +1,19 @@
+// `personaflow worker`: one long-running worker process; Ctrl-C (SIGINT) or
+// SIGTERM finishes in-flight work within the grace time and releases DuckDB.
+import { loadConfig } from './config.ts';
+import { createPersonaflowWorker } from './create-worker.ts';
+import { resolveTemporal } from '../client/temporal.ts';
+
+export async function runWorker(log: (line: string) => void = console.error): Promise<void> {
+  const config = loadConfig();
+  const temporal = await resolveTemporal(config, { detached: true, log });
+  const handle = await createPersonaflowWorker(config, temporal.address);
+  const stop = (signal: string) => {
+    log(`${signal}: shutting down the worker`);
+    handle.shutdown();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  log(`worker serving task queue "${config.taskQueue}" at ${temporal.address}; warehouse ${config.warehousePath}`);
+  await handle.run();
+}

@@ -1,0 +1,112 @@
+import { ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { ProfileRunInput, ProfileRunResult, RunProgress, Stage } from './types.ts';
+import { resolveAsOf } from './as-of.ts';
+
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+// Retry policy per stage, declared where the activities are proxied.
+// Bad input and bad configuration fail as non-retryable inside the activities.
+const { startRun, markRunFailed, buildFeatures, publishVersion } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+const { loadSources } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 hour',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+// Extraction talks to an LLM: long, heartbeating, retried patiently; results
+// are cached per batch, so a retry resumes where the last attempt stopped.
+const { extractReviewFeatures } = proxyActivities<Activities>({
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
+});
+const { trainSegments } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/** Builds and publishes one version of customer profiles as of a point in time. */
+export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResult> {
+  if (!input || typeof input.source !== 'string' || input.source === '') {
+    throw ApplicationFailure.nonRetryable('profileRun needs {"source": "<folder with the source tables>"}', 'InvalidInput');
+  }
+  const { workflowId, runId } = workflowInfo();
+  const asOf = resolveAsOf(input.asOf);
+  const progress: RunProgress = { stage: 'starting', stagesDone: [], asOf, counts: {} };
+  setHandler(progressQuery, () => progress);
+  const stage = async <T>(name: Stage, work: () => Promise<T>): Promise<T> => {
+    progress.stage = name;
+    const result = await work();
+    progress.stagesDone.push(name);
+    return result;
+  };
+
+  await startRun({ runId, workflowId, asOf, source: input.source });
+  try {
+    const load = await stage('load', () =>
+      loadSources({ runId, source: input.source, asOf, maxRejectShare: input.maxRejectShare }),
+    );
+    for (const [table, counts] of Object.entries(load.tables)) {
+      if (counts) progress.counts[`${table}_loaded`] = counts.loaded;
+      if (counts?.rejected) progress.counts[`${table}_rejected`] = counts.rejected;
+    }
+
+    const extraction = await stage('extract', () => extractReviewFeatures({ runId }));
+    progress.counts.reviews_extracted = extraction.extracted;
+    progress.counts.review_cache_hits = extraction.cacheHits;
+
+    const features = await stage('features', () => buildFeatures({ runId, asOf }));
+    progress.counts.customers = features.customers;
+
+    const model = await stage('train', () => trainSegments({ runId, k: input.k }));
+    progress.counts.segments = model.k;
+
+    const published = await stage('publish', () =>
+      publishVersion({
+        runId,
+        workflowId,
+        asOf,
+        modelVersion: model.modelVersion,
+        metrics: { k: model.k, silhouette: model.silhouette, daviesBouldin: model.daviesBouldin, calinskiHarabasz: model.calinskiHarabasz },
+      }),
+    );
+    progress.stage = 'done';
+    progress.counts.version = published.version;
+    return {
+      runId,
+      workflowId,
+      asOf,
+      version: published.version,
+      modelVersion: model.modelVersion,
+      customers: published.customers,
+      tables: load.tables,
+      extraction: {
+        extractor: extraction.extractor,
+        model: extraction.model,
+        reviews: extraction.reviews,
+        cacheHits: extraction.cacheHits,
+        extracted: extraction.extracted,
+        failed: extraction.failed,
+        requests: extraction.requests,
+      },
+      k: model.k,
+      silhouette: model.silhouette,
+      segments: published.segments,
+    };
+  } catch (error) {
+    const failedStage = progress.stage;
+    progress.stage = 'failed';
+    await markRunFailed({ runId, stage: failedStage, error: error instanceof Error ? errorMessage(error) : String(error) });
+    throw error;
+  }
+}
+
+/** The innermost cause's message: ActivityFailure wraps the activity's own error. */
+function errorMessage(error: Error): string {
+  let current: Error = error;
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
+}

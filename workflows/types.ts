@@ -1,0 +1,51 @@
+// Inputs, results and query shapes of the workflows. Kept small: ids, counts,
+// references. Row data and review text never travel through Temporal.
+
+/** One JSON object, so a run can be started from the Temporal UI's form. */
+export interface ProfileRunInput {
+  /** Folder holding the source tables (see the data contract). */
+  source: string;
+  /** ISO 8601 as-of time; default: the schedule's nominal time, else the start time. */
+  asOf?: string;
+  /** Fail before publishing when a table's rejected share exceeds this (default from config, 5%). */
+  maxRejectShare?: number;
+  /** Fix the number of segments instead of choosing it by measurement. */
+  k?: number;
+}
+
+export type Stage = 'starting' | 'load' | 'extract' | 'features' | 'train' | 'publish' | 'done' | 'failed';
+
+export interface RunProgress {
+  stage: Stage;
+  stagesDone: Stage[];
+  asOf: string;
+  counts: Record<string, number>;
+}
+
+export interface TableCounts {
+  read: number;
+  loaded: number;
+  rejected: number;
+  afterAsOf: number;
+}
+
+export interface SegmentSummary {
+  segmentId: number;
+  name: string;
+  size: number;
+  means: Record<string, number>;
+}
+
+export interface ProfileRunResult {
+  runId: string;
+  workflowId: string;
+  asOf: string;
+  version: number;
+  modelVersion: string;
+  customers: number;
+  tables: Record<string, TableCounts | null>;
+  extraction: { extractor: string; model: string; reviews: number; cacheHits: number; extracted: number; failed: number; requests: number };
+  k: number;
+  silhouette: number;
+  segments: SegmentSummary[];
+}
