@@ -78,7 +78,7 @@ const EN_GROUPS: Group[] = [
   { weight: -1.5, topic: 'quality', terms: 'flimsy|cheaply made|low quality' },
   { weight: -2, topic: 'quality', terms: 'defective|faulty|poorly made|shoddy' },
 
-  { weight: 0, topic: 'durability', terms: 'lasted|lasts|last|durability' },
+  { weight: 0, topic: 'durability', terms: 'lasted|lasts|durability' },
   { weight: 1, topic: 'durability', terms: 'sturdy|still works' },
   { weight: 1.5, topic: 'durability', terms: 'durable' },
   { weight: -1.5, topic: 'durability', terms: 'broke|broken|ripped|tore|torn|cracked|leaking|leaks|wore out' },
@@ -93,7 +93,7 @@ const EN_GROUPS: Group[] = [
   { weight: 1, topic: 'customer_service', terms: 'helpful|responsive|friendly|polite' },
   { weight: -1.5, topic: 'customer_service', terms: 'unhelpful|rude|ignored|no response|no reply|never replied|never responded' },
 
-  { weight: 0, topic: 'sizing_fit', terms: 'size|sizes|sizing|fit|fits|fitted|small|large|big' },
+  { weight: 0, topic: 'sizing_fit', terms: 'size|sizes|sizing|fit|fits|fitted' },
   { weight: -0.5, topic: 'sizing_fit', terms: 'tight|loose|runs small|runs large|runs big' },
   { weight: -1, topic: 'sizing_fit', terms: 'too small|too big|too large|too tight|too loose' },
   { weight: 1, topic: 'sizing_fit', terms: 'true to size|fits well|fits perfectly' },
@@ -101,7 +101,7 @@ const EN_GROUPS: Group[] = [
   { weight: 0, topic: 'packaging', terms: 'packaging|packaged|packed|wrapped|wrapping|box|boxes' },
   { weight: 1, topic: 'packaging', terms: 'well packaged|nicely packaged' },
 
-  { weight: 0, topic: 'usability', terms: 'instructions|setup|set up|manual|use|using' },
+  { weight: 0, topic: 'usability', terms: 'instructions|setup|set up|manual' },
   { weight: 1, topic: 'usability', terms: 'easy|intuitive|convenient|user friendly|handy' },
   { weight: 1.5, topic: 'usability', terms: 'easy to use' },
   { weight: -1, topic: 'usability', terms: 'confusing|complicated|clunky|hard to use|difficult' },
@@ -111,7 +111,7 @@ const EN_GROUPS: Group[] = [
 
 const ZH_GROUPS: Group[] = [
   { weight: 0, kind: 'negator', terms: '不|没|没有|不是|别|无|未|并不|从不|毫无|不太' },
-  { weight: 0, kind: 'intensifier', terms: '很|非常|太|超|超级|特别|十分|挺|真|真的|相当|极其|好的' },
+  { weight: 0, kind: 'intensifier', terms: '很|非常|太|超|超级|特别|十分|挺|真|真的|相当|极其' },
   { weight: 0, kind: 'contrast', terms: '但|但是|可是|不过|然而|就是' },
   // Fixed expressions that contain a negator or a sentiment character but mean something else.
   { weight: 0, terms: '不少|不久|不得不|不知道|好像|好久|只好|好几|好多|无论|要不' },
@@ -149,8 +149,8 @@ const ZH_GROUPS: Group[] = [
   { weight: 1, topic: 'customer_service', terms: '热情|耐心|专业|周到|贴心' },
   { weight: -1.5, topic: 'customer_service', terms: '敷衍|不理人|不理|不回复|没人回|投诉|推卸' },
 
-  { weight: 0, topic: 'sizing_fit', terms: '尺码|尺寸|大小|码数|码' },
-  { weight: -0.5, topic: 'sizing_fit', terms: '偏大|偏小|太大|太小|紧|松' },
+  { weight: 0, topic: 'sizing_fit', terms: '尺码|尺寸|大小|码数' },
+  { weight: -0.5, topic: 'sizing_fit', terms: '偏大|偏小|太大|太小|偏紧|偏松|太紧|太松' },
   { weight: 1, topic: 'sizing_fit', terms: '合身|合适' },
 
   { weight: 0, topic: 'packaging', terms: '包装|盒子|箱子|纸箱|外包装' },
@@ -254,16 +254,19 @@ class Scanner {
 
   /** English: try phrases starting at this word (longest first), then the word itself. */
   private scanWords(word: string, end: number, text: string): void {
+    // The rest of a phrase matched at an earlier word: already counted.
+    if (this.phraseWordsLeft > 0) {
+      this.phraseWordsLeft -= 1;
+      return;
+    }
     const candidates = EN_INDEX.get(word);
     const term = candidates?.find((t) => t.text === word || phraseFollows(t.text, word, text, end));
     if (!term) return this.skip();
-    // Phrases consume the following words; the regex walk will see them again,
-    // so remember how many to ignore.
-    this.pendingSkip = term.text.split(' ').length - 1;
+    this.phraseWordsLeft = term.text.split(' ').length - 1;
     this.apply(term, 'en');
   }
 
-  private pendingSkip = 0;
+  private phraseWordsLeft = 0;
 
   private scanCjk(run: string): void {
     let i = 0;
@@ -307,10 +310,6 @@ class Scanner {
 
   /** A word or character that is not in the lexicon. */
   private skip(): void {
-    if (this.pendingSkip > 0) {
-      this.pendingSkip -= 1;
-      return;
-    }
     if (this.negateLeft > 0) this.negateLeft -= 1;
     if (this.negateLeft === 0) this.boost = 1;
   }
@@ -319,7 +318,7 @@ class Scanner {
     this.clause += 1;
     this.negateLeft = 0;
     this.boost = 1;
-    this.pendingSkip = 0;
+    this.phraseWordsLeft = 0;
   }
 }
 
@@ -342,7 +341,8 @@ export function extractFeatures(rawText: string): ReviewFeatures {
   const sum = hits.reduce((total, hit) => total + hit.weight, 0);
   // Squash the open-ended sum into [-1, 1]; one plain "good" lands near 0.45.
   const score = round3(sum / Math.sqrt(sum * sum + 4));
-  const sentiment_label = score >= 0.1 ? 'positive' : score <= -0.1 ? 'negative' : 'neutral';
+  // A lone "ok" (0.1) stays neutral; a lone "fine" (0.24) is positive.
+  const sentiment_label = score >= 0.15 ? 'positive' : score <= -0.15 ? 'negative' : 'neutral';
 
   const topicSet = new Set<Topic>();
   const clauseSums = new Map<number, number>();

@@ -16,7 +16,7 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}
 const URL = /\b(?:https?:\/\/|www\.)[^\s<>"'()\[\]{}，。！？、（）]+[^\s<>"'()\[\]{}，。！？、（）.,;:!?]/gi;
 
 /** 4-4-4-4(-3) groups (Visa, Mastercard, ...), 4-6-5 (Amex), or an unbroken run of 13-19 digits. */
-const CARD = /(?<![\d.])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{5}|\d{13,19})(?![\d.])/g;
+const CARD = /(?<![\d.+])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{5}|\d{13,19})(?![\d.])/g;
 
 const PHONE_PATTERNS: RegExp[] = [
   // International: +CC then 2-5 digit groups, e.g. +1 415-555-0132, +86 138-0013-8000, +44 20 7946 0958.

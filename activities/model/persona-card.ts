@@ -54,7 +54,7 @@ interface ArchetypeInfo {
 const ARCHETYPES: Record<Archetype, ArchetypeInfo> = {
   unhappy: {
     name: 'Unhappy customers',
-    trait: 'return, cancel or complain more than anyone else',
+    trait: 'return, cancel or complain far more than average',
     cite: ['refund_rate', 'mean_sentiment', 'negative_review_share', 'recency_days'],
     actions: [
       'Have customer service reach out personally to recent refunders and complainants within 48 hours',
@@ -85,7 +85,7 @@ const ARCHETYPES: Record<Archetype, ArchetypeInfo> = {
   },
   loyal_high_spenders: {
     name: 'Loyal high spenders',
-    trait: 'spend the most, order most often and have bought recently',
+    trait: 'spend and order well above average and have bought recently',
     cite: ['monetary', 'frequency', 'recency_days', 'avg_order_value'],
     actions: [
       'Invite them to a VIP or loyalty tier with early access to new products',
@@ -255,16 +255,54 @@ function joinPhrases(parts: string[]): string {
   return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
 
-function citations(keys: readonly string[], segmentMeans: Means, populationMeans: Means, limit: number): string[] {
-  const out: string[] = [];
-  for (const key of keys) {
-    if (out.length >= limit) break;
+/**
+ * How far a segment mean is from the population's, on a scale where 0.15 is
+ * "worth citing": relative difference, except for sentiment (-1..1), where it
+ * is the absolute difference scaled so 0.1 counts.
+ */
+function deviation(key: string, segment: number, population: number): number {
+  if (key === 'mean_sentiment') return (Math.abs(segment - population) / 0.1) * 0.15;
+  const scale = Math.max(Math.abs(population), 1e-9);
+  return Math.abs(segment - population) / scale;
+}
+
+const NOTABLE = 0.15;
+
+/**
+ * Up to `limit` "verb X vs Y" phrases: the archetype's own features first
+ * (only those that differ notably, unless `all`), then the other features that
+ * deviate most, so a card always cites what sets the segment apart.
+ */
+function citations(keys: readonly string[], segmentMeans: Means, populationMeans: Means, limit: number, all: boolean): string[] {
+  const cite = (key: string): string | undefined => {
     const s = value(segmentMeans, key);
     const p = value(populationMeans, key);
     const phrase = PHRASES[key];
     const format = FORMATS[key];
-    if (s === undefined || p === undefined || phrase === undefined || format === undefined) continue;
-    out.push(phrase(format(s), format(p)));
+    if (s === undefined || p === undefined || phrase === undefined || format === undefined) return undefined;
+    if (!all && deviation(key, s, p) < NOTABLE) return undefined;
+    return phrase(format(s), format(p));
+  };
+  const out: string[] = [];
+  for (const key of keys) {
+    if (out.length >= limit) return out;
+    const text = cite(key);
+    if (text !== undefined) out.push(text);
+  }
+  if (all || out.length >= 2) return out;
+  const others = Object.keys(PHRASES)
+    .filter((key) => !keys.includes(key))
+    .map((key) => {
+      const s = value(segmentMeans, key);
+      const p = value(populationMeans, key);
+      return { key, score: s === undefined || p === undefined ? 0 : deviation(key, s, p) };
+    })
+    .filter((entry) => entry.score >= NOTABLE)
+    .sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
+  for (const { key } of others) {
+    if (out.length >= limit) break;
+    const text = cite(key);
+    if (text !== undefined) out.push(text);
   }
   return out;
 }
@@ -299,7 +337,7 @@ export function describeSegment(
   const share = total > 0 ? size / total : 0;
   const shareText = share > 0 && share < 0.01 ? '<1%' : percent(share);
   const first = `${info.name} are ${shareText} of customers (${NUMBER.format(size)} of ${NUMBER.format(total)}) who ${info.trait}.`;
-  const cited = citations(info.cite, segmentMeans, populationMeans, 3);
+  const cited = citations(info.cite, segmentMeans, populationMeans, 3, archetype === 'everyday');
   const second =
     cited.length > 0
       ? `Compared with all customers, they ${joinPhrases(cited)}.`

@@ -39,9 +39,11 @@ async function writeSnapshot(session: Session, outputsPath: string): Promise<voi
     for (const table of OUTPUT_TABLES) {
       await session.run(`CREATE TABLE snapshot.${table} AS SELECT * FROM main.${table}`);
     }
+    // Unqualified names: DuckDB binds a view's tables in the view's own
+    // database, so the view works whatever name a reader attaches the file as.
     await session.run(
       `CREATE VIEW snapshot.current_profiles AS
-         SELECT * FROM snapshot.profiles WHERE version = (SELECT max(version) FROM snapshot.profile_versions)`,
+         SELECT * FROM profiles WHERE version = (SELECT max(version) FROM profile_versions)`,
     );
   } finally {
     await session.run('DETACH snapshot');

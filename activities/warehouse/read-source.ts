@@ -42,11 +42,15 @@ export async function readSource(session: Session, spec: TableSpec, entry: Sourc
   for (const [index, part] of entry.parts.entries()) {
     const tempTable = partTableName(spec.name, index);
     await readPart(session, spec, entry.format, part, tempTable);
-    const mapping = await mapColumns(session, spec, part, tempTable);
-    parts.push({ name: part.name, tempTable, columns: mapping });
-    for (const name of mapping.keys()) {
-      if (!columns.some((c) => c.toLowerCase() === name.toLowerCase())) columns.push(name);
+    // DuckDB names are case-insensitive: `Note` in one part and `note` in the
+    // next are one column, spelled as first seen.
+    const mapping = new Map<string, string>();
+    for (const [name, actual] of await mapColumns(session, spec, part, tempTable)) {
+      let canonical = columns.find((c) => c.toLowerCase() === name.toLowerCase());
+      if (canonical === undefined) columns.push((canonical = name));
+      mapping.set(canonical, actual);
     }
+    parts.push({ name: part.name, tempTable, columns: mapping });
   }
   const contract = new Set(spec.columns.map((c) => c.name));
   return { spec, entry, parts, columns, extras: columns.filter((c) => !contract.has(c)) };

@@ -53,7 +53,7 @@ export async function findSources(sourceDir: string): Promise<SourceEntries> {
     );
     const [first, second] = candidates;
     if (second && first) {
-      const names = candidates.map((c) => (c.isDirectory ? `${c.name}/` : c.name)).join(' and ');
+      const names = candidates.map((c) => (c.isDirectory ? `${c.name}/` : c.name)).sort().join(' and ');
       throw new SourceError(`${sourceDir}: more than one source for table ${table}: ${names}; keep one`, { table });
     }
     if (!first) {

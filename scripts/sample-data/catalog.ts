@@ -39,15 +39,15 @@ export function unitPriceCents(rng: Rng, category: Category, quantile: number): 
 /** Product words per category, English and Chinese, for review text. */
 export const PRODUCTS: Record<Category, { en: readonly string[]; zh: readonly string[] }> = {
   electronics: {
-    en: ['headphones', 'phone charger', 'smartwatch', 'bluetooth speaker', 'laptop stand', 'power bank', 'webcam', 'wireless mouse'],
+    en: ['pair of headphones', 'phone charger', 'smartwatch', 'bluetooth speaker', 'laptop stand', 'power bank', 'webcam', 'wireless mouse'],
     zh: ['耳机', '充电器', '智能手表', '蓝牙音箱', '笔记本支架', '充电宝', '摄像头', '无线鼠标'],
   },
   fashion: {
-    en: ['jacket', 'sneakers', 'dress', 'jeans', 'wool sweater', 'rain coat', 'leather belt', 'linen shirt'],
+    en: ['jacket', 'pair of sneakers', 'dress', 'pair of jeans', 'wool sweater', 'rain coat', 'leather belt', 'linen shirt'],
     zh: ['外套', '运动鞋', '连衣裙', '牛仔裤', '羊毛衫', '雨衣', '皮带', '亚麻衬衫'],
   },
   home: {
-    en: ['desk lamp', 'cookware set', 'bed sheets', 'vacuum cleaner', 'kettle', 'throw blanket', 'knife set', 'storage boxes'],
+    en: ['desk lamp', 'cookware set', 'bed sheet set', 'vacuum cleaner', 'kettle', 'throw blanket', 'knife set', 'storage box set'],
     zh: ['台灯', '锅具套装', '床单', '吸尘器', '电水壶', '毛毯', '刀具套装', '收纳箱'],
   },
   beauty: {
@@ -55,7 +55,7 @@ export const PRODUCTS: Record<Category, { en: readonly string[]; zh: readonly st
     zh: ['面霜', '精华液', '洗发水', '口红', '防晒霜', '香水', '吹风机', '面膜'],
   },
   sports: {
-    en: ['yoga mat', 'running shoes', 'dumbbells', 'water bottle', 'cycling gloves', 'tennis racket', 'gym bag', 'resistance bands'],
+    en: ['yoga mat', 'pair of running shoes', 'dumbbell set', 'water bottle', 'pair of cycling gloves', 'tennis racket', 'gym bag', 'resistance band set'],
     zh: ['瑜伽垫', '跑鞋', '哑铃', '运动水杯', '骑行手套', '网球拍', '健身包', '弹力带'],
   },
   books: {
@@ -67,7 +67,7 @@ export const PRODUCTS: Record<Category, { en: readonly string[]; zh: readonly st
     zh: ['积木', '拼图', '毛绒熊', '遥控车', '桌游', '娃娃屋', '小火车套装', '风筝'],
   },
   grocery: {
-    en: ['coffee beans', 'olive oil', 'green tea', 'snack box', 'dark chocolate', 'pasta', 'honey', 'granola'],
+    en: ['bag of coffee beans', 'olive oil', 'green tea', 'snack box', 'dark chocolate', 'pasta', 'honey', 'granola'],
     zh: ['咖啡豆', '橄榄油', '绿茶', '零食礼盒', '黑巧克力', '意大利面', '蜂蜜', '燕麦片'],
   },
 };

@@ -1,0 +1,18 @@
+import type { LlmConfig } from '../../worker/config.ts';
+import { ConfigError } from '../errors.ts';
+import { OfflineExtractor } from './offline-extractor.ts';
+import { OpenAIExtractor } from './openai-extractor.ts';
+import type { ReviewFeatureExtractor } from './review-features.ts';
+
+/** The one place that maps the configured provider to an extractor. */
+export function createExtractor(config: LlmConfig): ReviewFeatureExtractor {
+  const provider: string = config.provider;
+  switch (provider) {
+    case 'offline':
+      return new OfflineExtractor();
+    case 'openai':
+      return new OpenAIExtractor(config);
+    default:
+      throw new ConfigError(`unknown LLM provider "${provider}": expected offline or openai`);
+  }
+}

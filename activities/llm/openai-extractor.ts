@@ -1,0 +1,249 @@
+import OpenAI from 'openai';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { LlmConfig } from '../../worker/config.ts';
+import {
+  BATCH_REPLY_JSON_SCHEMA,
+  BATCH_REPLY_SCHEMA_NAME,
+  SYSTEM_PROMPT,
+  buildBatchMessage,
+} from './prompt.ts';
+import {
+  ReviewFeaturesSchema,
+  emptyUsage,
+  type BatchResult,
+  type ExtractionOutcome,
+  type ExtractionUsage,
+  type ReviewFeatureExtractor,
+  type ReviewFeatures,
+  type ReviewInput,
+} from './review-features.ts';
+
+export interface OpenAIExtractorOptions {
+  /**
+   * Transport retries (429, 5xx, timeouts, connection errors) done by the
+   * openai client, honouring retry-after(-ms). This is the only transport
+   * retry on this path. Default: config.maxAttempts - 1.
+   */
+  maxRetries?: number;
+}
+
+/** What one reply said about one review. */
+type Verdict =
+  | { ok: true; features: ReviewFeatures }
+  /** blamed: the fault is this item's own (missing, duplicated, invalid), not the whole reply's. */
+  | { ok: false; reason: string; blamed: boolean };
+
+/**
+ * Any OpenAI-compatible chat completions endpoint (OpenAI, vLLM, llama.cpp
+ * server, Ollama, ...). One batch of reviews goes out as one request; the
+ * reply is never trusted: it is parsed and validated item by item, and only
+ * the items that came back bad are asked for again, in smaller batches.
+ */
+export class OpenAIExtractor implements ReviewFeatureExtractor {
+  readonly name = 'openai';
+  readonly model: string;
+  private readonly client: OpenAI;
+  private readonly maxAttempts: number;
+  private readonly responseFormat: ChatCompletionCreateParamsNonStreaming['response_format'];
+  /** Kept only to scrub it out of errors; never logged. */
+  private readonly secret: string | undefined;
+
+  constructor(config: LlmConfig, options: OpenAIExtractorOptions = {}) {
+    this.model = config.model;
+    this.maxAttempts = config.maxAttempts;
+    this.secret = config.apiKey || undefined;
+    this.client = new OpenAI({
+      baseURL: config.baseURL,
+      // Local OpenAI-compatible servers need no key, but the client insists on one.
+      apiKey: config.apiKey ?? 'unused',
+      // Explicit, so the client does not pick these up from the environment (config.ts is the only reader).
+      organization: null,
+      project: null,
+      maxRetries: options.maxRetries ?? Math.max(0, config.maxAttempts - 1),
+      timeout: config.timeoutMs,
+      logLevel: 'warn',
+    });
+    this.responseFormat =
+      config.structuredOutput === 'json_schema'
+        ? {
+            type: 'json_schema',
+            json_schema: { name: BATCH_REPLY_SCHEMA_NAME, strict: true, schema: BATCH_REPLY_JSON_SCHEMA },
+          }
+        : { type: 'json_object' };
+  }
+
+  async extractBatch(reviews: ReviewInput[], signal?: AbortSignal): Promise<BatchResult> {
+    const ids = new Set<string>();
+    for (const review of reviews) {
+      if (ids.has(review.id)) throw new Error(`duplicate review id "${review.id}" in one batch: ids must be unique`);
+      ids.add(review.id);
+    }
+
+    const usage = emptyUsage();
+    const outcomes = new Map<string, ExtractionOutcome>();
+    const attempts = new Map<string, number>();
+    const queue: ReviewInput[][] = reviews.length > 0 ? [reviews] : [];
+
+    while (queue.length > 0) {
+      const batch = queue.shift()!;
+      const completion = await this.request(batch, signal);
+      addUsage(usage, completion);
+      const verdicts = judgeReply(completion, batch);
+
+      const again: ReviewInput[] = [];
+      for (const review of batch) {
+        const verdict = verdicts.get(review.id)!;
+        if (verdict.ok) {
+          outcomes.set(review.id, { id: review.id, ok: true, features: verdict.features });
+          continue;
+        }
+        const tries = (attempts.get(review.id) ?? 0) + 1;
+        attempts.set(review.id, tries);
+        // A whole-reply failure (malformed JSON) cannot be pinned on one item
+        // while it shares the request with others; it is pinned on an item only
+        // once the halving has left it alone, so one bad review cannot sink
+        // its neighbours. That costs at most log2(batch size) extra tries.
+        const giveUp = tries >= this.maxAttempts && (verdict.blamed || batch.length === 1);
+        if (giveUp) {
+          outcomes.set(review.id, { id: review.id, ok: false, error: `${verdict.reason} after ${tries} attempts` });
+        } else {
+          again.push(review);
+        }
+      }
+      queue.push(...chunk(again, Math.max(1, Math.ceil(batch.length / 2))));
+    }
+
+    return { outcomes: reviews.map((review) => outcomes.get(review.id)!), usage };
+  }
+
+  private async request(batch: ReviewInput[], signal?: AbortSignal): Promise<ChatCompletion> {
+    try {
+      return await this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages: [
+            { role: 'system', content: SYSTEM_PROMPT },
+            { role: 'user', content: buildBatchMessage(batch) },
+          ],
+          response_format: this.responseFormat,
+        },
+        { signal },
+      );
+    } catch (error) {
+      // The client already retried what is worth retrying; what is left is
+      // the caller's (Temporal's) to decide. Some servers echo the key back
+      // ("Incorrect API key provided: sk-..."): scrub it first.
+      throw scrubSecret(error, this.secret);
+    }
+  }
+}
+
+function addUsage(usage: ExtractionUsage, completion: ChatCompletion): void {
+  usage.requests += 1;
+  usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
+  usage.completionTokens += completion.usage?.completion_tokens ?? 0;
+  usage.cachedPromptTokens += completion.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+}
+
+/** Reads one reply and decides, for every review of the batch, what it got. */
+export function judgeReply(completion: ChatCompletion, batch: ReviewInput[]): Map<string, Verdict> {
+  const verdicts = new Map<string, Verdict>();
+  const everyone = (reason: string): Map<string, Verdict> => {
+    for (const review of batch) verdicts.set(review.id, { ok: false, reason, blamed: false });
+    return verdicts;
+  };
+
+  const choice = completion.choices[0];
+  if (choice?.message.refusal) return everyone(`model refused: ${clip(choice.message.refusal)}`);
+  const content = choice?.message.content;
+  if (!content) return everyone('empty reply');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content);
+  } catch {
+    return everyone(
+      choice.finish_reason === 'length' ? 'malformed JSON in reply (cut off at the token limit)' : 'malformed JSON in reply',
+    );
+  }
+  const results = (parsed as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results)) return everyone('reply has no "results" array');
+
+  // Group reply items by id; items with ids we did not send are ignored
+  // (the reviews they should have answered count as missing).
+  const byId = new Map<string, unknown[]>();
+  for (const item of results) {
+    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string' && typeof id !== 'number') continue;
+    const list = byId.get(String(id)) ?? [];
+    list.push(item);
+    byId.set(String(id), list);
+  }
+
+  for (const review of batch) {
+    const items = byId.get(review.id) ?? [];
+    if (items.length === 0) {
+      verdicts.set(review.id, { ok: false, reason: 'item missing from reply', blamed: true });
+    } else if (items.length > 1) {
+      verdicts.set(review.id, { ok: false, reason: `item duplicated in reply (${items.length} times)`, blamed: true });
+    } else {
+      const checked = ReviewFeaturesSchema.safeParse(items[0]);
+      verdicts.set(
+        review.id,
+        checked.success
+          ? { ok: true, features: checked.data }
+          : { ok: false, reason: describeIssue(checked.error.issues[0], items[0]), blamed: true },
+      );
+    }
+  }
+  return verdicts;
+}
+
+/** "invalid field sentiment_score: Too big: expected number to be <=1 (got 7)" */
+function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined, item: unknown): string {
+  if (!issue) return 'invalid item';
+  let value: unknown = item;
+  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+  const field = issue.path.map(String).join('.') || '(item)';
+  const got = value === undefined ? 'nothing' : clip(JSON.stringify(value));
+  return `invalid field ${field}: ${issue.message} (got ${got})`;
+}
+
+function clip(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Replaces every occurrence of the API key in an error (message, stack, the
+ * parsed error body, causes) with [REDACTED]. The error keeps its class, so
+ * callers can still tell a RateLimitError from an AuthenticationError.
+ */
+export function scrubSecret(error: unknown, secret: string | undefined): unknown {
+  if (!secret || !(error instanceof Error)) return error;
+  const seen = new Set<unknown>();
+  const clean = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.split(secret).join('[REDACTED]');
+    if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+    seen.add(value);
+    if (Array.isArray(value)) return value.map(clean);
+    if (value instanceof Headers) return value;
+    for (const key of Object.getOwnPropertyNames(value)) {
+      const descriptor = Object.getOwnPropertyDescriptor(value, key);
+      if (!descriptor || !('value' in descriptor)) continue;
+      const cleaned = clean(descriptor.value);
+      if (cleaned === descriptor.value) continue;
+      try {
+        Object.defineProperty(value, key, { ...descriptor, value: cleaned });
+      } catch {
+        // A frozen property: nothing we can do about it, and nothing of ours.
+      }
+    }
+    return value;
+  };
+  return clean(error);
+}

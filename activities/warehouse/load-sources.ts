@@ -1,0 +1,154 @@
+import { ConfigError, RejectLimitError } from '../errors.ts';
+import {
+  buildCheckSql,
+  buildCountsSql,
+  buildEmptyStagingSql,
+  buildRejectsSql,
+  buildStagingSql,
+  buildTopRulesSql,
+  checkedTableName,
+} from './load-sql.ts';
+import { readSource, type ReadTable } from './read-source.ts';
+import { findSources } from './source-files.ts';
+import { SOURCE_TABLES, TABLE_NAMES, type TableName } from './source-tables.ts';
+import { ident, literal } from './sql-quote.ts';
+import type { Session } from './warehouse.ts';
+
+export interface LoadSourcesInput {
+  runId: string;
+  /** The run's staging schema (runSchema(runId)); created when missing. */
+  schema: string;
+  sourceDir: string;
+  /** Rows whose as-of timestamp is later are counted, not loaded. */
+  asOf: Date;
+  /** Largest allowed rejected/read share of any one table, 0..1 (the contract's default is 0.05). */
+  maxRejectShare: number;
+}
+
+export interface TableLoad {
+  /** `orders.csv`, or `orders/` for a folder of parts. */
+  file: string;
+  read: number;
+  loaded: number;
+  rejected: number;
+  afterAsOf: number;
+}
+
+export interface LoadSummary {
+  /** null: an optional table the source folder does not have (its staging table is empty). */
+  tables: Record<TableName, TableLoad | null>;
+}
+
+/**
+ * The load stage: source folder → typed staging tables in the run's schema,
+ * with every broken row in rejected_rows.
+ *
+ * 1. Read and check every table into connection-local temp tables. A missing
+ *    table or column, or an unreadable file, throws SourceError here, before
+ *    anything is written.
+ * 2. In one transaction, replace this run's rejected rows and staging tables,
+ *    so a retried activity ends in the same state as a first attempt.
+ * 3. Fail with RejectLimitError when a table's reject share is over the limit;
+ *    the rejects stay recorded so the user can see why.
+ *
+ * Validity is a property of the data alone, as-of is applied after: foreign
+ * keys are checked against every valid customer, whatever their signup time,
+ * and then each table keeps its rows up to the as-of time independently. So
+ * the same files give the same rejects at every as-of time, and an order of a
+ * customer who signed up after the as-of time is staged (the features stage
+ * starts from customers, so it does not count). The rejected_rows table must
+ * exist (ensureWarehouseSchema), and the session must not be in a transaction.
+ */
+export async function loadSources(session: Session, input: LoadSourcesInput): Promise<LoadSummary> {
+  validate(input);
+  const entries = await findSources(input.sourceDir);
+  const tempTables: string[] = [];
+  // Naive timestamps are UTC by contract; DuckDB reads them in the session's
+  // zone, so pin it (per connection) for the load and put it back afterwards.
+  const zone = await session.one<{ zone: string }>(`SELECT current_setting('TimeZone') AS zone`);
+  await session.run(`SET TimeZone = 'UTC'`);
+  try {
+    const reads: Partial<Record<TableName, ReadTable>> = {};
+    const checked: Partial<Record<TableName, string>> = {};
+    for (const table of TABLE_NAMES) {
+      const entry = entries[table];
+      if (!entry) continue;
+      const read = await readSource(session, SOURCE_TABLES[table], entry);
+      tempTables.push(...read.parts.map((p) => p.tempTable));
+      tempTables.push(checkedTableName(table));
+      await session.run(buildCheckSql(read, checked), [input.asOf.toISOString()]);
+      reads[table] = read;
+      checked[table] = checkedTableName(table);
+    }
+
+    const summary = await session.transaction(async (tx) => {
+      await tx.run(`CREATE SCHEMA IF NOT EXISTS ${ident(input.schema)}`);
+      const tables = {} as LoadSummary['tables'];
+      for (const table of TABLE_NAMES) {
+        await tx.run(`DELETE FROM rejected_rows WHERE run_id = ? AND table_name = ?`, [input.runId, table]);
+        const read = reads[table];
+        if (!read) {
+          await tx.run(buildEmptyStagingSql(input.schema, SOURCE_TABLES[table]));
+          tables[table] = null;
+          continue;
+        }
+        await tx.run(buildRejectsSql(read), [input.runId]);
+        await tx.run(buildStagingSql(input.schema, read));
+        tables[table] = await counts(tx, table, read.entry.name);
+      }
+      return { tables };
+    });
+
+    await enforceRejectLimit(session, input, summary);
+    return summary;
+  } finally {
+    for (const table of tempTables.reverse()) {
+      await session.run(`DROP TABLE IF EXISTS temp.main.${ident(table)}`).catch(() => undefined);
+    }
+    if (zone) await session.run(`SET TimeZone = ${literal(zone.zone)}`).catch(() => undefined);
+  }
+}
+
+async function counts(session: Session, table: TableName, file: string): Promise<TableLoad> {
+  const row = await session.one<{ read: number; rejected: number; after_as_of: number }>(buildCountsSql(table));
+  const read = row?.read ?? 0;
+  const rejected = row?.rejected ?? 0;
+  const afterAsOf = row?.after_as_of ?? 0;
+  return { file, read, loaded: read - rejected - afterAsOf, rejected, afterAsOf };
+}
+
+/** Throws for the tables whose rejected share is over the limit, naming the commonest broken rules. */
+async function enforceRejectLimit(session: Session, input: LoadSourcesInput, summary: LoadSummary): Promise<void> {
+  const over = TABLE_NAMES.flatMap((table) => {
+    const load = summary.tables[table];
+    return load && load.read > 0 && load.rejected / load.read > input.maxRejectShare ? [{ table, load }] : [];
+  });
+  const [first] = over;
+  if (!first) return;
+  const lines: string[] = [];
+  for (const { table, load } of over) {
+    const top = await session.all<{ rule: string; rows: number }>(buildTopRulesSql(table, 3));
+    lines.push(
+      `${table} (${load.file}): ${load.rejected} of ${load.read} rows rejected (${percent(load.rejected / load.read)}), ` +
+        `over the limit of ${percent(input.maxRejectShare)}; most common: ${top.map((t) => `${t.rule} (${t.rows})`).join(', ')}`,
+    );
+  }
+  const tables = over.map((o) => `'${o.table}'`).join(', ');
+  throw new RejectLimitError(
+    `${lines.join('; ')}. See: SELECT * FROM rejected_rows WHERE run_id = ${literal(input.runId)} AND table_name IN (${tables})`,
+    { table: first.table, rejected: first.load.rejected, total: first.load.read, limit: input.maxRejectShare },
+  );
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+function validate(input: LoadSourcesInput): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.schema)) throw new TypeError(`invalid staging schema name ${input.schema}`);
+  if (!input.runId) throw new TypeError('runId is empty');
+  if (Number.isNaN(input.asOf.getTime())) throw new TypeError('asOf is not a valid date');
+  if (!(input.maxRejectShare >= 0 && input.maxRejectShare <= 1)) {
+    throw new ConfigError(`maxRejectShare must be between 0 and 1, got ${input.maxRejectShare}`);
+  }
+}

@@ -1,0 +1,287 @@
+import { INTERNAL_PREFIX, type ReadTable } from './read-source.ts';
+import { SOURCE_TABLES, stagingType, type ColumnSpec, type TableName, type TableSpec } from './source-tables.ts';
+import { ident, literal } from './sql-quote.ts';
+
+/**
+ * SQL that turns a table read as text into checked rows, rejected rows and a
+ * typed staging table, generated from the table's spec (source-tables.ts).
+ * All set-based: one statement per step whatever the row count.
+ *
+ * The checked temp table has, per source row: its file, file number and row
+ * number; every source column as read; one typed value per contract column
+ * (`__pf_v_<name>`, default applied); `__pf_problems` (specific messages) and
+ * `__pf_rules` (the same without values, for counting); `__pf_after` (the
+ * as-of timestamp is later than the run's as-of time).
+ *
+ * Only spec names (fixed identifiers) and quoted source names reach the SQL
+ * text; file paths and the as-of time are bound parameters.
+ */
+
+const P = INTERNAL_PREFIX;
+/** trim() alone strips spaces only; CSV cells carry tabs and stray CRs too. */
+const WHITESPACE = `(' ' || chr(9) || chr(10) || chr(13))`;
+/** ISO 8601 date or date-time, optional fraction and offset (DuckDB alone would also take `infinity`, `epoch`). */
+const ISO_TIMESTAMP = String.raw`\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?`;
+/** Plain decimal notation (DuckDB alone would also take `nan`, `inf`, `1_000`). */
+const NUMBER = String.raw`[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?`;
+const TRUE_WORDS = ['true', '1', 'yes'];
+const FALSE_WORDS = ['false', '0', 'no'];
+/** Longest value quoted in a reason; review texts and junk cells get cut. */
+const SHOWN_CHARS = 40;
+
+export function checkedTableName(table: string): string {
+  return `${P}${table}_checked`;
+}
+
+const trimmedCol = (name: string): string => ident(`${P}t_${name}`);
+const parsedCol = (name: string): string => ident(`${P}p_${name}`);
+const valueCol = (name: string): string => ident(`${P}v_${name}`);
+const fkCol = (name: string): string => ident(`${P}fk_${name}`);
+
+/**
+ * CREATE the checked temp table of one table. One bound parameter: the run's
+ * as-of time as an ISO string with offset. `fkTables` names the checked table
+ * of each referenced table: its valid rows (any signup time) are the allowed ids.
+ */
+export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableName, string>>): string {
+  const { spec } = read;
+  // Contract columns absent from every part still get a (NULL) column, so the
+  // checks below are the same whatever the file held.
+  const allColumns = [...read.columns, ...spec.columns.map((c) => c.name).filter((n) => !read.columns.includes(n))];
+
+  const partSelects = read.parts.map((part, index) => {
+    const cols = allColumns.map((name) => {
+      const actual = part.columns.get(name);
+      return actual === undefined ? `NULL::VARCHAR AS ${ident(name)}` : `${ident(actual)} AS ${ident(name)}`;
+    });
+    return `SELECT ${literal(part.name)} AS ${P}file, ${index} AS ${P}file_no, rowid + 1 AS ${P}row, ${cols.join(', ')}
+    FROM ${ident(part.tempTable)}`;
+  });
+
+  const references = spec.columns.filter((c) => c.references !== undefined);
+  const joins = references.map((c, i) => {
+    const target = c.references === undefined ? undefined : fkTables[c.references];
+    if (c.references === undefined || target === undefined) {
+      throw new Error(`${spec.name}.${c.name}: no checked table for ${c.references}`);
+    }
+    const targetKey = valueCol(SOURCE_TABLES[c.references].key);
+    return `LEFT JOIN (SELECT ${targetKey} AS id FROM ${ident(target)} WHERE len(${P}problems) = 0) fk${i}
+    ON fk${i}.id = ranked.${valueCol(c.name)}`;
+  });
+
+  const problems = (flavour: Flavour): string =>
+    [
+      ...spec.columns.map((c) => columnProblem(c, flavour)),
+      duplicateProblem(spec, read.entry.isFolder, flavour),
+      ...references.map((c) => referenceProblem(c, flavour)),
+    ].join(',\n    ');
+  const keep = [
+    `${P}file`,
+    `${P}file_no`,
+    `${P}row`,
+    ...read.columns.map(ident),
+    ...spec.columns.map((c) => valueCol(c.name)),
+    `${trimmedCol(spec.key)} AS ${P}key`,
+    `${P}after`,
+  ];
+
+  return `
+CREATE OR REPLACE TEMP TABLE ${ident(checkedTableName(spec.name))} AS
+WITH src AS (
+  ${partSelects.join('\n  UNION ALL\n  ')}
+),
+trimmed AS (
+  SELECT src.*, ${spec.columns.map((c) => `NULLIF(trim(${ident(c.name)}, ${WHITESPACE}), '') AS ${trimmedCol(c.name)}`).join(',\n    ')}
+  FROM src
+),
+parsed AS (
+  SELECT trimmed.*, ${spec.columns.map((c) => `${parseExpression(c)} AS ${parsedCol(c.name)}`).join(',\n    ')}
+  FROM trimmed
+),
+typed AS (
+  SELECT parsed.*, ${spec.columns.map((c) => `${valueExpression(c)} AS ${valueCol(c.name)}`).join(',\n    ')}
+  FROM parsed
+),
+ranked AS (
+  SELECT typed.*,
+    coalesce(${valueCol(spec.asOf)} > CAST(? AS TIMESTAMPTZ), false) AS ${P}after,
+    row_number() OVER by_key AS ${P}dup_rank,
+    first_value(${P}file) OVER by_key AS ${P}first_file,
+    first_value(${P}row) OVER by_key AS ${P}first_row
+  FROM typed
+  WINDOW by_key AS (PARTITION BY ${valueCol(spec.key)} ORDER BY ${P}file_no, ${P}row)
+),
+linked AS (
+  SELECT ranked.*${references.map((c, i) => `, fk${i}.id IS NOT NULL AS ${fkCol(c.name)}`).join('')}
+  FROM ranked
+  ${joins.join('\n  ')}
+)
+SELECT ${keep.join(', ')},
+  list_filter([${problems('message')}]::VARCHAR[], lambda ${P}item: ${P}item IS NOT NULL) AS ${P}problems,
+  list_filter([${problems('rule')}]::VARCHAR[], lambda ${P}item: ${P}item IS NOT NULL) AS ${P}rules
+FROM linked`;
+}
+
+/** The typed value from the trimmed text, or NULL when the text is not valid for the type. */
+function parseExpression(c: ColumnSpec): string {
+  const t = trimmedCol(c.name);
+  const asDouble = `TRY_CAST(${t} AS DOUBLE)`;
+  switch (c.type) {
+    case 'string':
+      return t;
+    case 'text':
+      // Free text is kept as written; only its emptiness is judged trimmed.
+      return `CASE WHEN ${t} IS NOT NULL THEN ${ident(c.name)} END`;
+    case 'timestamp':
+      // Naive timestamps are read in the session's time zone, which loadSources sets to UTC.
+      return `CASE WHEN regexp_full_match(${t}, ${literal(ISO_TIMESTAMP)}) THEN TRY_CAST(${t} AS TIMESTAMPTZ) END`;
+    case 'number':
+      return `CASE WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND isfinite(${asDouble}) THEN ${asDouble} END`;
+    case 'integer':
+      // Via DOUBLE: a VARCHAR → INTEGER cast would round `3.5` to 4 instead of refusing it.
+      return `CASE WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND ${asDouble} = trunc(${asDouble})
+        AND abs(${asDouble}) <= 2147483647 THEN CAST(${asDouble} AS INTEGER) END`;
+    case 'boolean':
+      return `CASE WHEN lower(${t}) IN (${TRUE_WORDS.map(literal).join(', ')}) THEN true
+        WHEN lower(${t}) IN (${FALSE_WORDS.map(literal).join(', ')}) THEN false END`;
+    case 'enum':
+      return `CASE WHEN lower(${t}) IN (${(c.values ?? []).map(literal).join(', ')}) THEN lower(${t}) END`;
+  }
+}
+
+/** The staged value: the parsed value, or the default when the cell is empty. */
+function valueExpression(c: ColumnSpec): string {
+  const parsed = parsedCol(c.name);
+  const type = stagingType(c.type);
+  if (c.default === undefined) return `CAST(${parsed} AS ${type})`;
+  const fallback = typeof c.default === 'string' ? literal(c.default) : String(c.default);
+  return `CAST(CASE WHEN ${trimmedCol(c.name)} IS NULL THEN ${fallback} ELSE ${parsed} END AS ${type})`;
+}
+
+function rangeCondition(c: ColumnSpec, value: string): string {
+  const conditions = [`${value} IS NOT NULL`];
+  if (c.min !== undefined) conditions.push(`${value} >= ${c.min}`);
+  if (c.max !== undefined) conditions.push(`${value} <= ${c.max}`);
+  return conditions.join(' AND ');
+}
+
+/** What a valid value looks like, as said after the offending value. */
+function expectation(c: ColumnSpec): string {
+  const range =
+    c.min !== undefined && c.max !== undefined
+      ? ` from ${c.min} to ${c.max}`
+      : c.min !== undefined
+        ? ` >= ${c.min}`
+        : c.max !== undefined
+          ? ` <= ${c.max}`
+          : '';
+  switch (c.type) {
+    case 'timestamp':
+      return 'is not an ISO 8601 timestamp';
+    case 'number':
+      return `must be a number${range}`;
+    case 'integer':
+      return `must be an integer${range}`;
+    case 'boolean':
+      return 'is not a boolean (true/false, 1/0, yes/no)';
+    case 'enum':
+      return `is not one of ${(c.values ?? []).join(', ')}`;
+    default:
+      return 'is not valid';
+  }
+}
+
+/** `"value"` for a message, cut to SHOWN_CHARS. */
+function shown(expression: string): string {
+  return `'"' || CASE WHEN length(${expression}) > ${SHOWN_CHARS} THEN left(${expression}, ${SHOWN_CHARS}) || '…' ELSE ${expression} END || '"'`;
+}
+
+type Flavour = 'message' | 'rule';
+
+/** NULL, or why this column's value breaks the row. */
+function columnProblem(c: ColumnSpec, flavour: Flavour): string {
+  const t = trimmedCol(c.name);
+  const empty = c.required ? literal(`${c.name} is empty`) : 'NULL';
+  const canBeInvalid = c.type !== 'string' && c.type !== 'text';
+  if (!canBeInvalid) return `CASE WHEN ${t} IS NULL THEN ${empty} END`;
+  const invalid =
+    flavour === 'rule'
+      ? literal(`${c.name} ${expectation(c)}`)
+      : `${literal(`${c.name} `)} || ${shown(t)} || ${literal(` ${expectation(c)}`)}`;
+  return `CASE WHEN ${t} IS NULL THEN ${empty} WHEN NOT (${rangeCondition(c, valueCol(c.name))}) THEN ${invalid} END`;
+}
+
+/** Later occurrences of an id are rejected; the message points at the first. */
+function duplicateProblem(spec: TableSpec, isFolder: boolean, flavour: Flavour): string {
+  const key = valueCol(spec.key);
+  const when = `${key} IS NOT NULL AND ${P}dup_rank > 1`;
+  if (flavour === 'rule') return `CASE WHEN ${when} THEN ${literal(`duplicate ${spec.key}`)} END`;
+  const where = isFolder ? `${P}first_file || ' row ' || ${P}first_row` : `'row ' || ${P}first_row`;
+  return `CASE WHEN ${when} THEN ${literal(`duplicate ${spec.key} `)} || ${shown(key)} || ' (first at ' || ${where} || ')' END`;
+}
+
+/** The id is missing from the referenced table, or its row there was rejected. */
+function referenceProblem(c: ColumnSpec, flavour: Flavour): string {
+  const value = valueCol(c.name);
+  const tail = ` matches no valid row of ${c.references}`;
+  const message = flavour === 'rule' ? literal(`${c.name}${tail}`) : `${literal(`${c.name} `)} || ${shown(value)} || ${literal(tail)}`;
+  return `CASE WHEN ${value} IS NOT NULL AND NOT ${fkCol(c.name)} THEN ${message} END`;
+}
+
+/**
+ * Copies the checked table's broken rows to rejected_rows. Parameter: run id.
+ * raw_row holds every source column as read (contract columns under their
+ * contract spelling). For a folder of parts, row_number counts within the part
+ * and the reason ends with `(file orders/part-2.csv)`.
+ */
+export function buildRejectsSql(read: ReadTable): string {
+  const { spec } = read;
+  const raw = read.columns.map((name) => `${literal(name)}, ${ident(name)}`).join(', ');
+  const reason = read.entry.isFolder
+    ? `array_to_string(${P}problems, '; ') || ' (file ' || ${P}file || ')'`
+    : `array_to_string(${P}problems, '; ')`;
+  return `
+INSERT INTO rejected_rows (run_id, table_name, row_number, row_key, raw_row, reason)
+SELECT ?, ${literal(spec.name)}, ${P}row, ${P}key, json_object(${raw}), ${reason}
+FROM ${ident(checkedTableName(spec.name))}
+WHERE len(${P}problems) > 0
+ORDER BY ${P}file_no, ${P}row`;
+}
+
+/** The typed staging table: valid rows up to the as-of time, in source order. */
+export function buildStagingSql(schema: string, read: ReadTable): string {
+  const { spec } = read;
+  const columns = [
+    ...spec.columns.map((c) => `${valueCol(c.name)} AS ${ident(c.name)}`),
+    ...read.extras.map((name) => `CAST(${ident(name)} AS VARCHAR) AS ${ident(name)}`),
+  ];
+  return `
+CREATE OR REPLACE TABLE ${ident(schema)}.${ident(spec.name)} AS
+SELECT ${columns.join(', ')}
+FROM ${ident(checkedTableName(spec.name))}
+WHERE len(${P}problems) = 0 AND NOT ${P}after
+ORDER BY ${P}file_no, ${P}row`;
+}
+
+/** An absent optional table still exists, empty, so later SQL needs no special case. */
+export function buildEmptyStagingSql(schema: string, spec: TableSpec): string {
+  const columns = spec.columns.map((c) => `${ident(c.name)} ${stagingType(c.type)}`);
+  return `CREATE OR REPLACE TABLE ${ident(schema)}.${ident(spec.name)} (${columns.join(', ')})`;
+}
+
+export function buildCountsSql(table: string): string {
+  return `
+SELECT count(*) AS read,
+  count(*) FILTER (WHERE len(${P}problems) > 0) AS rejected,
+  count(*) FILTER (WHERE len(${P}problems) = 0 AND ${P}after) AS after_as_of
+FROM ${ident(checkedTableName(table))}`;
+}
+
+/** The most frequent broken rules of a table (rules, not messages: messages carry values). */
+export function buildTopRulesSql(table: string, limit: number): string {
+  return `
+SELECT rule, count(*) AS rows
+FROM (SELECT unnest(${P}rules) AS rule FROM ${ident(checkedTableName(table))})
+GROUP BY rule ORDER BY rows DESC, rule
+LIMIT ${Math.trunc(limit)}`;
+}
