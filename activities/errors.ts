@@ -38,3 +38,11 @@ export class ConfigError extends PersonaflowError {
   override readonly nonRetryable = true;
   override name = 'ConfigError';
 }
+
+/** The warehouse file is held by another process: DuckDB allows one writer per file. */
+export class WarehouseBusyError extends PersonaflowError {
+  override name = 'WarehouseBusyError';
+  constructor(readonly path: string, cause: unknown) {
+    super(`warehouse ${path} is held by another process (a running \`personaflow worker\`?)`, { cause });
+  }
+}

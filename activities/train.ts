@@ -134,7 +134,10 @@ async function writeAssignments(
   }
 }
 
-/** Mean of each card feature over rows, skipping nulls (no reviews, no orders). */
+/**
+ * Mean of each card feature over rows, skipping nulls (no reviews, no orders);
+ * a feature no row has (say recency in a segment that never ordered) is left out.
+ */
 function meansOf(rows: Array<Record<string, unknown>>): Record<string, number> {
   const means: Record<string, number> = {};
   for (const name of CARD_FEATURES) {
@@ -147,7 +150,7 @@ function meansOf(rows: Array<Record<string, unknown>>): Record<string, number> {
         n += 1;
       }
     }
-    means[name] = n > 0 ? sum / n : 0;
+    if (n > 0) means[name] = sum / n;
   }
   return means;
 }

@@ -4,6 +4,7 @@ import { connectClient, resolveTemporal, workerIsPolling, workflowUrl } from './
 import { startProfileRun } from './start-run.ts';
 import { followRun } from './progress.ts';
 import { createPersonaflowWorker } from '../worker/create-worker.ts';
+import { WarehouseBusyError } from '../activities/errors.ts';
 
 export type PipelineOutcome =
   | { waited: true; result: ProfileRunResult; url?: string }
@@ -11,8 +12,8 @@ export type PipelineOutcome =
 
 /**
  * Starts a profileRun on Temporal (embedded dev server unless TEMPORAL_ADDRESS
- * is set) and, when waiting, follows it to the end. With no worker polling the
- * task queue, a waiting run is served by a worker inside this process.
+ * is set) and, when waiting, follows it to the end, served by a worker inside
+ * this process unless a worker process already owns the warehouse.
  */
 export async function runPipeline(
   config: Config,
@@ -23,12 +24,10 @@ export async function runPipeline(
   const endpoint = await resolveTemporal(config, { detached: true, log });
   const client = await connectClient(endpoint);
   try {
-    const polling = await workerIsPolling(client, config.taskQueue);
-    if (!polling && !options.wait) {
+    if (!options.wait && !(await workerIsPolling(client, config.taskQueue))) {
       log(`note: no worker polls task queue "${config.taskQueue}"; start one with \`npx personaflow worker\``);
     }
-    const inProcess = !polling && options.wait ? await createPersonaflowWorker(config, endpoint.address) : undefined;
-    if (inProcess) log('no worker was running: serving this run from an in-process worker');
+    const inProcess = options.wait ? await inProcessWorker(config, endpoint.address, log) : undefined;
     const running = inProcess?.run();
     try {
       const handle = await startProfileRun(client, config, input);
@@ -42,5 +41,22 @@ export async function runPipeline(
     }
   } finally {
     await client.connection.close();
+  }
+}
+
+/**
+ * A worker inside this process, unless another process (a `personaflow worker`)
+ * owns the warehouse file: then that worker serves the run. The file lock is
+ * the reliable signal; Temporal lists pollers for minutes after they stop.
+ */
+async function inProcessWorker(config: Config, address: string, log: (line: string) => void) {
+  try {
+    const worker = await createPersonaflowWorker(config, address);
+    log('serving this run from an in-process worker');
+    return worker;
+  } catch (error) {
+    if (!(error instanceof WarehouseBusyError)) throw error;
+    log(`a worker owns ${config.warehousePath}; it serves this run`);
+    return undefined;
   }
 }

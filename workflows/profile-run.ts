@@ -35,11 +35,13 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
   }
   const { workflowId, runId } = workflowInfo();
   const asOf = resolveAsOf(input.asOf);
-  const progress: RunProgress = { stage: 'starting', stagesDone: [], asOf, counts: {} };
+  const progress: RunProgress = { stage: 'starting', stagesDone: [], stageSeconds: {}, asOf, counts: {} };
   setHandler(progressQuery, () => progress);
   const stage = async <T>(name: Stage, work: () => Promise<T>): Promise<T> => {
     progress.stage = name;
+    const started = Date.now(); // workflow time: deterministic on replay
     const result = await work();
+    progress.stageSeconds[name] = (Date.now() - started) / 1000;
     progress.stagesDone.push(name);
     return result;
   };

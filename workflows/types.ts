@@ -18,6 +18,8 @@ export type Stage = 'starting' | 'load' | 'extract' | 'features' | 'train' | 'pu
 export interface RunProgress {
   stage: Stage;
   stagesDone: Stage[];
+  /** Seconds each finished stage took. */
+  stageSeconds: Partial<Record<Stage, number>>;
   asOf: string;
   counts: Record<string, number>;
 }

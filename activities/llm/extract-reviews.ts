@@ -324,19 +324,18 @@ class FeatureWriter {
     const waiters = this.waiters;
     this.queued = [];
     this.waiters = [];
-    this.running = this.commit(rows).then(
-      () => {
-        this.onWritten(rows);
-        for (const waiter of waiters) waiter.resolve();
-      },
-      (error: unknown) => {
-        for (const waiter of waiters) waiter.reject(error);
-      },
-    );
-    void this.running.finally(() => {
-      this.running = undefined;
-      this.startNext();
-    });
+    // Every waiter is settled whatever happens (a throwing onWritten included),
+    // and the chain itself never rejects.
+    this.running = this.commit(rows)
+      .then(() => this.onWritten(rows))
+      .then(
+        () => waiters.forEach((waiter) => waiter.resolve()),
+        (error: unknown) => waiters.forEach((waiter) => waiter.reject(error)),
+      )
+      .finally(() => {
+        this.running = undefined;
+        this.startNext();
+      });
   }
 
   private async commit(rows: FeatureRow[]): Promise<void> {

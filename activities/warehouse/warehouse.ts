@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { WarehouseBusyError } from '../errors.ts';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
@@ -56,8 +57,12 @@ export class Warehouse {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const config: Record<string, string> = {};
     if (options.threads) config.threads = String(options.threads);
-    const instance = await DuckDBInstance.create(path, config);
-    return new Warehouse(instance, path);
+    try {
+      return new Warehouse(await DuckDBInstance.create(path, config), path);
+    } catch (error) {
+      if (error instanceof Error && /Could not set lock/i.test(error.message)) throw new WarehouseBusyError(path, error);
+      throw error;
+    }
   }
 
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {

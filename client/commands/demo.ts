@@ -21,7 +21,8 @@ async function demo(scale: string): Promise<void> {
   const started = Date.now();
   const config = loadConfig();
   const source = join(config.home, 'sample', scale);
-  if (existsSync(join(source, 'customers.csv'))) {
+  // orders.parquet is written last: its presence means a complete sample.
+  if (existsSync(join(source, 'orders.parquet'))) {
     console.error(`sample data (${scale}) already at ${source}`);
   } else {
     console.error(`generating the sample data set (${scale}) into ${source}`);

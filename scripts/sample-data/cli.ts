@@ -11,7 +11,7 @@ import { DEFAULT_AS_OF, DEFAULT_SEED, SCALES, generateSampleData, type Scale } f
  */
 
 function parseScale(value: string): Scale {
-  if (value in SCALES) return value as keyof typeof SCALES;
+  if (Object.hasOwn(SCALES, value)) return value as keyof typeof SCALES;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) {
     throw new InvalidArgumentError(`expected ${Object.keys(SCALES).join('|')} or a positive integer`);

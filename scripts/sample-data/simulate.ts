@@ -1,6 +1,14 @@
 import { CATEGORIES, unitPriceCents, type Category } from './catalog.ts';
 import { makePerson, type Language, type Person } from './people.ts';
-import { BEHAVIOUR, PERSONAS, PERSONA_SHARES, type Intent, type Persona, type Sentiment } from './personas.ts';
+import {
+  BEHAVIOUR,
+  PERSONAS,
+  PERSONA_SHARES,
+  type Intent,
+  type Persona,
+  type PersonaBehaviour,
+  type Sentiment,
+} from './personas.ts';
 import { Rng, STREAM } from './prng.ts';
 import { pickTopics, ratingFor, reviewText } from './review-text.ts';
 import { DAY, MINUTE, MONTH_DAYS, randomMoment } from './time.ts';
@@ -118,7 +126,7 @@ export function simulateCustomer(index: number, ctx: SimulationContext): Custome
 
 function simulateOrders(
   rng: Rng,
-  b: (typeof BEHAVIOUR)[Persona],
+  b: PersonaBehaviour,
   signupAt: number,
   stopAt: number,
   pickCategory: () => Category,
@@ -137,7 +145,7 @@ function simulateOrders(
   return orders;
 }
 
-function makeOrder(rng: Rng, b: (typeof BEHAVIOUR)[Persona], at: number, category: Category): OrderEvent {
+function makeOrder(rng: Rng, b: PersonaBehaviour, at: number, category: Category): OrderEvent {
   const quantity = rng.weighted(b.quantityWeights) + 1;
   const unit = unitPriceCents(rng, category, rng.uniform(b.priceQuantile[0], b.priceQuantile[1]));
   const discountCents = rng.chance(b.discountChance)
@@ -152,7 +160,7 @@ function makeOrder(rng: Rng, b: (typeof BEHAVIOUR)[Persona], at: number, categor
 
 function simulateSessions(
   rng: Rng,
-  b: (typeof BEHAVIOUR)[Persona],
+  b: PersonaBehaviour,
   orders: readonly OrderEvent[],
   signupAt: number,
   stopAt: number,
@@ -170,7 +178,8 @@ function simulateSessions(
   // Most orders follow a session that put the item in the cart (so carts are not "abandoned").
   for (const order of orders) {
     if (rng.chance(b.preOrderSessionChance)) {
-      sessions.push(session(order.at - rng.int(2 * MINUTE, 90 * MINUTE), order.category, true));
+      const at = Math.max(signupAt, order.at - rng.int(2 * MINUTE, 90 * MINUTE));
+      sessions.push(session(at, order.category, true));
     }
   }
   // Background browsing while active, and (for lapsed customers) the trickle after stopping.

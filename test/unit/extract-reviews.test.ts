@@ -79,12 +79,12 @@ async function createRun(runId: string, rows: Array<{ id: string; customer: stri
     await s.run(
       `CREATE TABLE ${schema}.reviews (review_id VARCHAR, customer_id VARCHAR, created_at TIMESTAMPTZ, rating INTEGER, text VARCHAR, category VARCHAR)`,
     );
-    for (const row of rows) {
-      await s.run(`INSERT INTO ${schema}.reviews VALUES (?, ?, TIMESTAMPTZ '2024-05-01 10:00:00+00', 4, ?, 'shoes')`, [
-        row.id,
-        row.customer,
-        row.text,
-      ]);
+    for (let i = 0; i < rows.length; i += 500) {
+      const part = rows.slice(i, i + 500);
+      await s.run(
+        `INSERT INTO ${schema}.reviews VALUES ${part.map(() => `(?, ?, TIMESTAMPTZ '2024-05-01 10:00:00+00', 4, ?, 'shoes')`).join(', ')}`,
+        part.flatMap((row) => [row.id, row.customer, row.text]),
+      );
     }
   });
   return schema;
@@ -213,6 +213,25 @@ describe('extractReviews', () => {
     expect(summary.cacheHits).toBe(written);
     expect(healthy.reviewsSeen.map((r) => r.id)).toContain('r08');
     expect((await featureRows()).every((r) => r.status === 'ok')).toBe(true);
+  });
+
+  it('stores a larger run through grouped writes, with progress up to the total', async () => {
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({
+      id: `r${String(i).padStart(5, '0')}`,
+      customer: `cust-${i % 50}`,
+      text: `Review ${i}: ${i % 3 ? 'good value, fast delivery' : '质量不好，不会再买'}`,
+    }));
+    const schema = await createRun('run-big', rows);
+    const progress: number[] = [];
+    const summary = await extractReviews(deps(new OfflineExtractor(), { batchSize: 5, concurrency: 4, onProgress: (p) => progress.push(p.done) }), {
+      runId: 'run-big',
+      schema,
+    });
+    expect(summary).toMatchObject({ reviews: 3_000, extracted: 3_000, failed: 0 });
+    expect(progress.at(-1)).toBe(3_000);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+    const count = await warehouse.withSession((s) => s.one<{ n: number }>(`SELECT count(*) AS n FROM review_features WHERE status = 'ok'`));
+    expect(count?.n).toBe(3_000);
   });
 
   it('returns zeros when the run has no reviews table', async () => {
