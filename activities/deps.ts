@@ -1,13 +1,28 @@
 import type { Warehouse } from './warehouse/warehouse.ts';
 import type { ReviewFeatureExtractor } from './llm/review-features.ts';
+import type { ModelPrice } from './llm/prices.ts';
+import type { PersonaCardWriter } from './model/segment-cards.ts';
 
 /** What the activities need from the outside world; tests hand in their own. */
 export interface ActivityDeps {
   warehouse: Warehouse;
   extractor: ReviewFeatureExtractor;
-  llm: { batchSize: number; concurrency: number };
+  llm: {
+    batchSize: number;
+    concurrency: number;
+    /** Prompt + completion tokens one run may spend on extraction (none: unlimited). */
+    tokenBudget?: number;
+    /** Price of the configured model, for the cost estimate in runs.llm. */
+    price?: ModelPrice;
+  };
   /** The readers' copy of the published outputs (see publish.ts). */
   outputsPath: string;
   /** Default rejected share per table before a run fails. */
   maxRejectShare: number;
+  /** Published versions to keep (default 20); the current and pinned ones always stay. */
+  keepVersions?: number;
+  /** Crash tests only: a marker file publish writes after its commit before hanging (see test-hooks.ts). */
+  holdAfterPublishCommit?: string;
+  /** Writes persona cards with an LLM (provider openai); without it the rule-based cards are used. */
+  cardWriter?: PersonaCardWriter;
 }

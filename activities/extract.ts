@@ -1,13 +1,57 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
 import { asActivity } from './temporal-failure.ts';
-import { extractReviews } from './llm/extract-reviews.ts';
+import { extractRange, planExtraction, rangeBatches, storeOutcomes, type RangeProgress } from './llm/extract-reviews.ts';
+import { FINAL_BATCH_STATUSES, batchJobStatus, readBatchJob, submitBatchJob } from './llm/batch-api.ts';
+import { OpenAIExtractor } from './llm/openai-extractor.ts';
+import { ConfigError } from './errors.ts';
+import { estimateCostUsd } from './llm/prices.ts';
+import { emptyUsage, type ExtractionUsage } from './llm/review-features.ts';
 import { runSchema } from './warehouse/schema.ts';
 
 export interface ExtractInput {
   runId: string;
 }
 
+/** What the workflow learns from planning: counts and the configuration it must follow (no text). */
+export interface ExtractPlanResult {
+  extractor: string;
+  model: string;
+  reviews: number;
+  cacheHits: number;
+  /** Groups numbered 0..pendingGroups-1 in the run's extract_pending table: the ranges' coordinates. */
+  pendingGroups: number;
+  pendingReviews: number;
+  /** The run's token budget from config (undefined: none). */
+  tokenBudget?: number;
+}
+
+export interface ExtractRangeInput {
+  runId: string;
+  from: number;
+  to: number;
+  tokenBudget?: number;
+}
+
+export interface ExtractRangeResult {
+  extracted: number;
+  failed: number;
+  skipped: number;
+  usage: ExtractionUsage;
+  budgetExhausted: boolean;
+}
+
+export interface RecordExtractionInput {
+  plan: ExtractPlanResult;
+  runId: string;
+  extracted: number;
+  failed: number;
+  skipped: number;
+  usage: ExtractionUsage;
+  budgetExhausted: boolean;
+}
+
+/** The stage's accounting, as stored in runs.llm and returned to profileRun. */
 export interface ExtractResult {
   extractor: string;
   model: string;
@@ -15,47 +59,143 @@ export interface ExtractResult {
   cacheHits: number;
   extracted: number;
   failed: number;
+  /** Reviews left without features because the token budget ran out. */
+  skipped: number;
   requests: number;
   promptTokens: number;
   completionTokens: number;
+  cachedPromptTokens: number;
+  /** Estimated USD from the configured price table; null when the model has no price. */
+  costUsd: number | null;
+  budgetExhausted: boolean;
 }
 
+/** Heartbeat at least this often while a range runs, even inside one long LLM call. */
+const HEARTBEAT_EVERY_MS = 15_000;
+
 /**
- * Extract stage: review features for the run's reviews through the configured
- * extractor. Results are written batch by batch and cached by content hash, so
- * a retried activity only pays for what is not stored yet.
+ * The extract stage as three activities, orchestrated by the
+ * extractReviewsWorkflow child: plan (cache + numbering), ranges of group
+ * numbers (the LLM calls, heartbeating), and the accounting record.
  */
-export function createExtractReviewFeatures(deps: ActivityDeps) {
-  return async function extractReviewFeatures(input: ExtractInput): Promise<ExtractResult> {
+export function createExtractActivities(deps: ActivityDeps) {
+  async function planReviewExtraction(input: ExtractInput): Promise<ExtractPlanResult> {
     return asActivity(async () => {
-      const summary = await extractReviews(
-        {
-          warehouse: deps.warehouse,
-          extractor: deps.extractor,
-          batchSize: deps.llm.batchSize,
-          concurrency: deps.llm.concurrency,
-          onProgress: (p) => Context.current().heartbeat(p),
-        },
-        { runId: input.runId, schema: runSchema(input.runId) },
-      );
+      const plan = await planExtraction(deps, { runId: input.runId, schema: runSchema(input.runId) });
+      return { extractor: deps.extractor.name, model: deps.extractor.model, ...plan, tokenBudget: deps.llm.tokenBudget };
+    });
+  }
+
+  async function extractReviewRange(input: ExtractRangeInput): Promise<ExtractRangeResult> {
+    return asActivity(async () => {
+      const context = Context.current();
+      // A retried attempt carries on the accounting of the attempts before it;
+      // the work itself resumes from what is stored (finished batches are cached).
+      const prior = context.info.heartbeatDetails as RangeProgress | undefined;
+      let last: RangeProgress = { done: 0, total: 0, usage: prior?.usage ?? emptyUsage() };
+      const beat = (): void => context.heartbeat({ ...last, usage: { ...last.usage } });
+      const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+      try {
+        return await extractRange(
+          {
+            warehouse: deps.warehouse,
+            extractor: deps.extractor,
+            batchSize: deps.llm.batchSize,
+            concurrency: deps.llm.concurrency,
+            signal: context.cancellationSignal,
+            onProgress: (p) => {
+              last = { done: p.done, total: p.total, usage: p.usage ?? last.usage };
+              beat();
+            },
+          },
+          {
+            runId: input.runId,
+            schema: runSchema(input.runId),
+            from: input.from,
+            to: input.to,
+            tokenBudget: input.tokenBudget,
+            priorUsage: prior?.usage,
+          },
+        );
+      } finally {
+        clearInterval(timer);
+      }
+    });
+  }
+
+  async function recordExtraction(input: RecordExtractionInput): Promise<ExtractResult> {
+    return asActivity(async () => {
+      const { plan, usage } = input;
       const result: ExtractResult = {
-        extractor: deps.extractor.name,
-        model: deps.extractor.model,
-        reviews: summary.reviews,
-        cacheHits: summary.cacheHits,
-        extracted: summary.extracted,
-        failed: summary.failed,
-        requests: summary.usage.requests,
-        promptTokens: summary.usage.promptTokens,
-        completionTokens: summary.usage.completionTokens,
+        extractor: plan.extractor,
+        model: plan.model,
+        reviews: plan.reviews,
+        cacheHits: plan.cacheHits,
+        extracted: input.extracted,
+        failed: input.failed,
+        skipped: input.skipped,
+        requests: usage.requests,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        cachedPromptTokens: usage.cachedPromptTokens,
+        costUsd: estimateCostUsd(usage, deps.llm.price),
+        budgetExhausted: input.budgetExhausted,
       };
       await deps.warehouse.withSession((s) =>
         s.run(`UPDATE runs SET stage = 'extract', llm = $llm::JSON WHERE run_id = $run_id`, {
           run_id: input.runId,
-          llm: JSON.stringify({ ...result, cachedPromptTokens: summary.usage.cachedPromptTokens }),
+          llm: JSON.stringify(result),
         }),
       );
       return result;
     });
+  }
+
+  // Batch API mode: the range's batches go out as one batch job; the workflow
+  // polls it with timers; collected results are stored and the range then runs
+  // through extractReviewRange, which retries whatever the job did not answer.
+  function openaiExtractor(): OpenAIExtractor {
+    if (!(deps.extractor instanceof OpenAIExtractor)) {
+      throw new ConfigError(`Batch API mode needs PERSONAFLOW_LLM_PROVIDER=openai (the extractor is "${deps.extractor.name}")`);
+    }
+    return deps.extractor;
+  }
+  const rangeOf = (input: ExtractRangeInput) => ({ runId: input.runId, schema: runSchema(input.runId), from: input.from, to: input.to });
+  const batchesOf = (input: ExtractRangeInput) =>
+    rangeBatches({ warehouse: deps.warehouse, extractor: deps.extractor, batchSize: deps.llm.batchSize }, rangeOf(input));
+
+  async function submitReviewBatchJob(input: ExtractRangeInput): Promise<{ batchId: string; lines: number }> {
+    return asActivity(async () => {
+      const extractor = openaiExtractor();
+      const batches = await batchesOf(input);
+      return { batchId: await submitBatchJob(extractor, batches), lines: batches.length };
+    });
+  }
+
+  async function reviewBatchJobStatus(input: { batchId: string }): Promise<{ status: string; final: boolean }> {
+    return asActivity(async () => {
+      const status = await batchJobStatus(openaiExtractor(), input.batchId);
+      return { status, final: FINAL_BATCH_STATUSES.includes(status) };
+    });
+  }
+
+  async function collectReviewBatchJob(
+    input: ExtractRangeInput & { batchId: string },
+  ): Promise<{ stored: number; failedLines: number; usage: ExtractionUsage }> {
+    return asActivity(async () => {
+      const extractor = openaiExtractor();
+      const results = await readBatchJob(extractor, input.batchId, await batchesOf(input));
+      const stored = await storeOutcomes(deps, rangeOf(input), results.outcomes);
+      return { stored, failedLines: results.failedLines, usage: results.usage };
+    });
+  }
+
+  return {
+    planReviewExtraction,
+    extractReviewRange,
+    recordExtraction,
+    submitReviewBatchJob,
+    reviewBatchJobStatus,
+    collectReviewBatchJob,
   };
 }

@@ -1,23 +1,36 @@
 import type { ActivityDeps } from './deps.ts';
 import { createStartRun, createMarkRunFailed } from './start-run.ts';
 import { createLoadSources } from './load.ts';
-import { createExtractReviewFeatures } from './extract.ts';
+import { createExtractActivities } from './extract.ts';
 import { createBuildFeatures } from './features.ts';
 import { createTrainSegments } from './train.ts';
 import { createPublishVersion } from './publish.ts';
+import { checkpointed, reportingReuse } from './checkpoints.ts';
+import { reuseLoad } from './checkpoints-reuse.ts';
+import { recordingRunInputs } from './checkpoints-run-inputs.ts';
+import { createSetVersionPin } from './retention-pins.ts';
 
 export type { ActivityDeps } from './deps.ts';
 
 /** Every activity of personaflow, built from its dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
+  const extract = createExtractActivities(deps);
+  // Stages record checkpoints and reuse matching ones (checkpoints.ts).
+  // Extraction is recorded, not skipped: its review cache already makes a
+  // rerun ask the LLM nothing.
   return {
-    startRun: createStartRun(deps),
+    startRun: recordingRunInputs(deps, createStartRun(deps)),
     markRunFailed: createMarkRunFailed(deps),
-    loadSources: createLoadSources(deps),
-    extractReviewFeatures: createExtractReviewFeatures(deps),
-    buildFeatures: createBuildFeatures(deps),
-    trainSegments: createTrainSegments(deps),
-    publishVersion: createPublishVersion(deps),
+    loadSources: checkpointed(deps, 'load', createLoadSources(deps), { reusable: true, onReuse: reuseLoad }),
+    ...extract,
+    recordExtraction: checkpointed(deps, 'extract', extract.recordExtraction, {
+      reusable: false,
+      unchanged: (result) => result.extracted === 0,
+    }),
+    buildFeatures: checkpointed(deps, 'features', createBuildFeatures(deps), { reusable: true }),
+    trainSegments: checkpointed(deps, 'train', createTrainSegments(deps), { reusable: true }),
+    setVersionPin: createSetVersionPin(deps),
+    publishVersion: reportingReuse(deps, checkpointed(deps, 'publish', createPublishVersion(deps), { reusable: false })),
   };
 }
 

@@ -2,6 +2,10 @@ import type { ActivityDeps } from './deps.ts';
 import { asActivity } from './temporal-failure.ts';
 import { runSchema } from './warehouse/schema.ts';
 import { exportOutputs } from './warehouse/outputs-snapshot.ts';
+import { heartbeatWhile } from './heartbeat-while.ts';
+import { SerialQueue } from './serial-queue.ts';
+import { holdAfterPublishCommit } from './test-hooks.ts';
+import { DEFAULT_KEEP_VERSIONS, pruneStaging, pruneVersions } from './retention.ts';
 import type { SegmentSummary } from '../workflows/types.ts';
 import type { Session } from './warehouse/warehouse.ts';
 
@@ -25,12 +29,15 @@ export interface PublishResult {
  * transaction, then the readers' snapshot. The run id is the idempotency key:
  * a retry after the commit finds its version and does not publish again.
  */
+const versionAssignment = new SerialQueue();
+
 export function createPublishVersion(deps: ActivityDeps) {
   return async function publishVersion(input: PublishInput): Promise<PublishResult> {
-    return asActivity(() =>
+    return asActivity(() => heartbeatWhile(() =>
       deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
-        const version = await s.transaction(async (tx) => {
+        // Parallel runs (backfills) would otherwise both claim max(version) + 1.
+        const version = await versionAssignment.run(() => s.transaction(async (tx) => {
           const existing = await tx.one<{ version: number }>(
             'SELECT version FROM profile_versions WHERE run_id = $1',
             [input.runId],
@@ -39,9 +46,12 @@ export function createPublishVersion(deps: ActivityDeps) {
           const next = (await tx.one<{ v: number }>('SELECT coalesce(max(version), 0) + 1 AS v FROM profile_versions'))!.v;
           await insertVersion(tx, schema, next, input);
           return next;
-        });
+        }));
+        await holdAfterPublishCommit(deps.holdAfterPublishCommit, version);
+        await pruneVersions(s, deps.keepVersions ?? DEFAULT_KEEP_VERSIONS);
         await exportOutputs(s, deps.outputsPath);
-        await s.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); // staging is no longer needed
+        // Staging stays while checkpoints may reuse it; older staging goes (retention.ts).
+        await pruneStaging(s);
         return {
           version,
           customers: (await s.one<{ n: number }>('SELECT customers AS n FROM profile_versions WHERE version = $1', [version]))!.n,
@@ -49,7 +59,7 @@ export function createPublishVersion(deps: ActivityDeps) {
           outputsPath: deps.outputsPath,
         };
       }),
-    );
+    ));
   };
 }
 
@@ -61,7 +71,9 @@ async function insertVersion(tx: Session, schema: string, version: number, input
             f.recency_days, f.frequency, f.monetary, f.avg_order_value, f.discount_share, f.refund_rate,
             f.price_sensitivity, f.browse_minutes_per_month, f.sessions_per_month, f.cart_abandon_rate,
             f.tenure_days, f.top_categories, f.review_count, f.mean_sentiment, f.negative_review_share,
-            f.high_intent_share, f.top_topics, a.value_tier, a.churn_risk
+            f.high_intent_share, f.top_topics, a.value_tier, a.churn_risk,
+            f.r_score, f.f_score, f.m_score, f.top_category_shares, f.quality_complaint_share,
+            f.service_complaint_share, a.recommended_categories, a.risk_flags
      FROM ${schema}.features f
      JOIN ${schema}.assignments a USING (customer_id)
      JOIN ${schema}.segment_cards c USING (segment_id)`,

@@ -3,13 +3,17 @@ import type { ActivityDeps } from './deps.ts';
 import { asActivity } from './temporal-failure.ts';
 import { runSchema } from './warehouse/schema.ts';
 import type { Session } from './warehouse/warehouse.ts';
+import { recommendationsSql } from './warehouse/recommendations-sql.ts';
 import type { FeatureRow } from './model/feature-row.ts';
-import { FEATURE_SPEC } from './model/feature-spec.ts';
-import { fitScaler, applyScaler, toMatrix } from './model/scaler.ts';
-import { trainSegmentation } from './model/segmentation.ts';
-import { describeSegment, nameSegments } from './model/persona-card.ts';
+import { FEATURE_SPEC, FEATURE_SPEC_VERSION } from './model/feature-spec.ts';
+import { fitModel } from './model/fit-model.ts';
+import { MODEL_ARTIFACT_VERSION, type ModelArtifact } from './model/model-artifact.ts';
+import { previousModel, ariWithPreviousVersion } from './model/previous-model.ts';
+import { firstSegmentIds, matchSegments, type SegmentMatch } from './model/segment-matching.ts';
+import { hungarian } from './model/hungarian.ts';
+import { buildSegmentCards, writeSegmentCards, type CardSegment } from './model/segment-cards.ts';
 import { churnRisk, valueThresholds, valueTier } from './model/profile-rules.ts';
-import { CARD_FEATURES } from './model/card-features.ts';
+import { riskFlags } from './model/risk-flags.ts';
 
 export interface TrainInput {
   runId: string;
@@ -22,13 +26,25 @@ export interface TrainResult {
   silhouette: number;
   daviesBouldin: number;
   calinskiHarabasz: number;
+  /** Assignment classifier on the held-out split. */
+  heldOutAccuracy: number;
+  heldOutMacroF1: number;
+  /** The previous published version's model the segment ids were matched to, if any. */
+  previousModelVersion?: string;
+  /** ARI between the previous published version's segments and these, on their common customers. */
+  ariVsPrevious?: number;
+  newSegments: number[];
+  vanishedSegments: number[];
 }
 
 /**
- * Train stage: scale the features, segment with K-Means (k by measurement),
- * write a persona card per segment and each customer's segment, tier and risk.
- * The model version (scaler, centroids, feature list, metrics) is stored so
- * profiles can name it and later runs can apply it.
+ * Train stage: fill, transform and scale the features, segment with K-Means
+ * (k by measurement), keep segment ids stable against the previous published
+ * version (Hungarian matching of centroids), score the assignment classifier
+ * on a held-out split, write a persona card per segment and each customer's
+ * segment, tier, churn risk, risk flags and recommended categories. The model
+ * version (model-artifact.ts) is stored so profiles name it and the CLI can
+ * apply it later without re-clustering.
  */
 export function createTrainSegments(deps: ActivityDeps) {
   return async function trainSegments(input: TrainInput): Promise<TrainResult> {
@@ -37,27 +53,60 @@ export function createTrainSegments(deps: ActivityDeps) {
         const schema = runSchema(input.runId);
         const rows = await s.all<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
         Context.current().heartbeat({ customers: rows.length });
-        const raw = toMatrix(rows);
-        const scaler = fitScaler(raw);
-        const result = trainSegmentation(applyScaler(raw, scaler), { k: input.k });
+        const { fills, scaler, scaled, segmentation: result, heldOut } = fitModel(rows, { k: input.k });
         Context.current().heartbeat({ customers: rows.length, k: result.k });
 
-        const population = meansOf(rows);
-        const cards = nameSegments(
-          result.centroids.map((_, segment) => {
-            const members = rows.filter((_, i) => result.assignments[i] === segment);
-            return describeSegment(meansOf(members), population, members.length, rows.length);
-          }),
-        );
-        const thresholds = valueThresholds(rows);
+        const previous = await previousModel(s);
+        // Centroids only compare within one feature spec; across specs ids start afresh.
+        const comparable = previous?.artifact?.featureSpecVersion === FEATURE_SPEC_VERSION ? previous.artifact : undefined;
+        const match: SegmentMatch =
+          comparable !== undefined
+            ? matchSegments(result.centroids, scaler, comparable, hungarian)
+            : firstSegmentIds(result.k, previous?.artifact?.nextSegmentId ?? 0);
+        const segmentOf = result.assignments.map((i) => match.segmentIds[i]!);
+        const ariVsPrevious = previous === undefined ? undefined : await ariWithPreviousVersion(s, previous.version, rows, segmentOf);
+
         const modelVersion = `model-${schema.slice(4)}`;
+        const artifact: ModelArtifact = {
+          artifactVersion: MODEL_ARTIFACT_VERSION,
+          featureSpecVersion: FEATURE_SPEC_VERSION,
+          features: [...FEATURE_SPEC],
+          fills,
+          scaler,
+          centroids: result.centroids,
+          segmentIds: match.segmentIds,
+          nextSegmentId: match.nextSegmentId,
+          classifier: { kind: 'nearest-centroid', heldOut },
+        };
+        const thresholds = valueThresholds(rows);
+        // Cards (possibly LLM calls) before the transaction, which stays short.
+        const cards = await buildSegmentCards(
+          s,
+          schema,
+          rows,
+          cardSegments(scaled, result.assignments, result.centroids, match.segmentIds),
+          deps.cardWriter,
+          (error) => Context.current().log.warn('persona card writer failed; using the rule-based cards', { error: String(error) }),
+        );
+        Context.current().heartbeat({ customers: rows.length, k: result.k, cards: cards.length });
         const metrics = {
+          personaCards: cards[0]?.source ?? 'rules',
           k: result.k,
           silhouette: result.metrics.silhouette,
           daviesBouldin: result.metrics.daviesBouldin,
           calinskiHarabasz: result.metrics.calinskiHarabasz,
           inertia: result.metrics.inertia,
           perK: result.metrics.perK,
+          classifier: heldOut,
+          stability: {
+            previousVersion: previous?.version ?? null,
+            previousModelVersion: previous?.modelVersion ?? null,
+            matched: comparable !== undefined,
+            ariVsPrevious: ariVsPrevious ?? null,
+            newSegments: match.newSegments,
+            vanishedSegments: match.vanishedSegments,
+            centroidShift: match.distances,
+          },
         };
 
         await s.transaction(async (tx) => {
@@ -68,93 +117,92 @@ export function createTrainSegments(deps: ActivityDeps) {
               mv: modelVersion,
               run_id: input.runId,
               k: result.k,
-              artifact: JSON.stringify({ features: FEATURE_SPEC, scaler, centroids: result.centroids }),
+              artifact: JSON.stringify(artifact),
               metrics: JSON.stringify(metrics),
             },
           );
-          await tx.run(
-            `CREATE OR REPLACE TABLE ${schema}.segment_cards (segment_id INTEGER, name VARCHAR, description VARCHAR,
-               size INTEGER, feature_means JSON, suggested_actions VARCHAR[])`,
-          );
-          for (const [segment, card] of cards.entries()) {
-            const members = rows.filter((_, i) => result.assignments[i] === segment);
-            await tx.run(
-              `INSERT INTO ${schema}.segment_cards VALUES ($id, $name, $description, $size, $means::JSON, $actions::JSON::VARCHAR[])`,
-              {
-                id: segment,
-                name: card.name,
-                description: card.description,
-                size: members.length,
-                means: JSON.stringify(round(meansOf(members))),
-                actions: JSON.stringify(card.suggestedActions),
-              },
-            );
-          }
-          await writeAssignments(tx, schema, rows, result.assignments, (row) => [
-            valueTier(row, thresholds),
-            churnRisk(row),
-          ]);
+          await writeSegmentCards(tx, schema, cards);
+          await writeAssignments(tx, schema, rows, segmentOf, (row) => {
+            const tier = valueTier(row, thresholds);
+            const risk = churnRisk(row);
+            return [tier, risk, riskFlags(row, tier, risk).join(',')];
+          });
+          await tx.run(recommendationsSql(schema));
           await tx.run(`UPDATE runs SET stage = 'train' WHERE run_id = $1`, [input.runId]);
         });
-        return {
+        const out: TrainResult = {
           modelVersion,
           k: result.k,
           silhouette: metrics.silhouette,
           daviesBouldin: metrics.daviesBouldin,
           calinskiHarabasz: metrics.calinskiHarabasz,
+          heldOutAccuracy: heldOut.accuracy,
+          heldOutMacroF1: heldOut.macroF1,
+          newSegments: match.newSegments,
+          vanishedSegments: match.vanishedSegments,
         };
+        if (previous !== undefined) out.previousModelVersion = previous.modelVersion;
+        if (ariVsPrevious !== undefined) out.ariVsPrevious = ariVsPrevious;
+        return out;
       }),
     );
   };
 }
 
+/** Members of each segment (by row index), nearest to the centroid first: the most typical customers lead. */
+function cardSegments(scaled: number[][], assignments: number[], centroids: number[][], segmentIds: number[]): CardSegment[] {
+  const members: Array<Array<{ i: number; d: number }>> = centroids.map(() => []);
+  assignments.forEach((c, i) => {
+    const row = scaled[i]!;
+    const centroid = centroids[c]!;
+    let d = 0;
+    for (let j = 0; j < row.length; j++) d += (row[j]! - centroid[j]!) ** 2;
+    members[c]!.push({ i, d });
+  });
+  return members.map((list, c) => ({
+    segmentId: segmentIds[c]!,
+    members: list.sort((a, b) => a.d - b.d || a.i - b.i).map((m) => m.i),
+  }));
+}
+
+/**
+ * The run's assignments table: stable segment id, value tier, churn risk and
+ * risk flags per customer; recommended_categories is filled by SQL afterwards.
+ * Flags go through the appender as comma-joined text (flag names hold no
+ * commas) and become a list in one statement.
+ */
 async function writeAssignments(
   s: Session,
   schema: string,
   rows: FeatureRow[],
-  assignments: number[],
-  rules: (row: FeatureRow) => [string, string],
+  segmentOf: number[],
+  rules: (row: FeatureRow) => [string, string, string],
 ): Promise<void> {
   await s.run(
-    `CREATE OR REPLACE TABLE ${schema}.assignments (customer_id VARCHAR, segment_id INTEGER, value_tier VARCHAR, churn_risk VARCHAR)`,
+    `CREATE OR REPLACE TABLE ${schema}.assignments_raw (customer_id VARCHAR, segment_id INTEGER, value_tier VARCHAR,
+       churn_risk VARCHAR, risk_flags VARCHAR)`,
   );
-  const appender = await s.raw.createAppender('assignments', schema);
+  const appender = await s.raw.createAppender('assignments_raw', schema);
   try {
     rows.forEach((row, i) => {
-      const [tier, risk] = rules(row);
+      const [tier, risk, flags] = rules(row);
       appender.appendVarchar(row.customer_id);
-      appender.appendInteger(assignments[i]!);
+      appender.appendInteger(segmentOf[i]!);
       appender.appendVarchar(tier);
       appender.appendVarchar(risk);
+      appender.appendVarchar(flags);
       appender.endRow();
     });
     appender.flushSync();
   } finally {
     appender.closeSync();
   }
-}
-
-/**
- * Mean of each card feature over rows, skipping nulls (no reviews, no orders);
- * a feature no row has (say recency in a segment that never ordered) is left out.
- */
-function meansOf(rows: Array<Record<string, unknown>>): Record<string, number> {
-  const means: Record<string, number> = {};
-  for (const name of CARD_FEATURES) {
-    let sum = 0;
-    let n = 0;
-    for (const row of rows) {
-      const value = row[name];
-      if (typeof value === 'number' && Number.isFinite(value)) {
-        sum += value;
-        n += 1;
-      }
-    }
-    if (n > 0) means[name] = sum / n;
-  }
-  return means;
-}
-
-function round(means: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(means).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
+  await s.run(
+    `CREATE OR REPLACE TABLE ${schema}.assignments AS
+     SELECT customer_id, segment_id, value_tier, churn_risk,
+            CASE WHEN risk_flags = '' THEN []::VARCHAR[] ELSE string_split(risk_flags, ',') END AS risk_flags,
+            []::VARCHAR[] AS recommended_categories
+     FROM ${schema}.assignments_raw`,
+  );
+  await s.run(`DROP TABLE ${schema}.assignments_raw`);
 }

@@ -2,6 +2,10 @@
 // Tests check behaviour; speed and memory goals are measured here.
 const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> }>> = {
   // Each bench lives in its own file and exports run(args).
+  quality: () => import('./quality.ts'),
+  training: () => import('./training.ts'),
+  extraction: () => import('./extraction.ts'),
+  'quality-extraction': () => import('./extraction-quality.ts'),
 };
 
 async function main(): Promise<void> {

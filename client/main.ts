@@ -7,6 +7,13 @@ import { registerWorker } from './commands/worker.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerQuery } from './commands/query.ts';
 import { registerServer } from './commands/server.ts';
+import { registerAssign } from './commands/assign.ts';
+import { registerDrift } from './commands/drift.ts';
+import { registerSchedule } from './commands/schedule.ts';
+import { registerProfile } from './commands/profile.ts';
+import { registerExport } from './commands/export.ts';
+import { registerVersion } from './commands/version.ts';
+import { registerBackfill } from './commands/backfill.ts';
 import { PersonaflowError } from '../activities/errors.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -20,6 +27,13 @@ function buildProgram(): Command {
   registerStatus(program);
   registerQuery(program);
   registerServer(program);
+  registerAssign(program);
+  registerDrift(program);
+  registerSchedule(program);
+  registerProfile(program);
+  registerExport(program);
+  registerVersion(program);
+  registerBackfill(program);
   return program;
 }
 

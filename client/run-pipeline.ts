@@ -49,7 +49,7 @@ export async function runPipeline(
  * owns the warehouse file: then that worker serves the run. The file lock is
  * the reliable signal; Temporal lists pollers for minutes after they stop.
  */
-async function inProcessWorker(config: Config, address: string, log: (line: string) => void) {
+export async function inProcessWorker(config: Config, address: string, log: (line: string) => void) {
   try {
     const worker = await createPersonaflowWorker(config, address);
     log('serving this run from an in-process worker');

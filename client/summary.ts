@@ -26,7 +26,22 @@ export function formatRunSummary(result: ProfileRunResult, outputsPath: string, 
     `customers:         ${result.customers}`,
     `sources:           ${loaded}`,
     `review features:   ${x.extractor}/${x.model}: ${x.reviews} reviews, ${x.extracted} extracted, ${x.cacheHits} from cache, ${x.failed} failed, ${x.requests} LLM requests`,
+    ...(x.requests > 0
+      ? [
+          `LLM usage:         ${x.promptTokens ?? 0} prompt tokens (${x.cachedPromptTokens ?? 0} cached), ${x.completionTokens ?? 0} completion tokens, ` +
+            (x.costUsd === null || x.costUsd === undefined ? 'cost unknown (no price for this model)' : `about $${x.costUsd.toFixed(4)}`),
+        ]
+      : []),
     `segments:          k=${result.k} (silhouette ${result.silhouette.toFixed(3)})`,
+    ...(result.segmentation
+      ? [
+          `segment stability: ${result.segmentation.ariVsPrevious === undefined ? 'first version (no previous to compare)' : `ARI ${result.segmentation.ariVsPrevious.toFixed(3)} vs the previous version`}` +
+            `${result.segmentation.ariVsPrevious !== undefined && result.segmentation.newSegments.length > 0 ? `; new segment ids ${result.segmentation.newSegments.join(', ')}` : ''}` +
+            `${result.segmentation.vanishedSegments.length > 0 ? `; vanished ${result.segmentation.vanishedSegments.join(', ')}` : ''}` +
+            `; classifier held-out macro-F1 ${result.segmentation.heldOutMacroF1.toFixed(3)}`,
+        ]
+      : []),
+    `checkpoints:       ${result.reusedStages?.length ? `reused ${result.reusedStages.join(', ')} from an earlier run with the same as-of and inputs (--force redoes them)` : 'every stage done by this run'}`,
     '',
     textTable(segments),
     '',

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, findTemporalCli, installTemporalCli } from './temporal-cli.mjs';
+import { ensureLocalModel } from './local-model.mjs';
 
 function depsInstalled() {
   const marker = join(PROJECT_ROOT, 'node_modules', '.package-lock.json');
@@ -19,6 +20,13 @@ function main() {
     console.error('personaflow: installing npm dependencies (npm ci)');
     const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
     if (run.status !== 0) throw new Error('npm ci failed; see the output above');
+  }
+  // Opt-in: the local LLM provider without a model of one's own, or CI asking
+  // for the model so the local-model tests run (PERSONAFLOW_FETCH_LOCAL_MODEL=1).
+  const wantsLocal = process.env.PERSONAFLOW_LLM_PROVIDER === 'local' && !process.env.PERSONAFLOW_LOCAL_MODEL;
+  if (wantsLocal || process.env.PERSONAFLOW_FETCH_LOCAL_MODEL === '1') {
+    const path = ensureLocalModel();
+    if (wantsLocal) console.error(`personaflow: set PERSONAFLOW_LOCAL_MODEL=${path} to use it`);
   }
   if (process.env.TEMPORAL_ADDRESS) return; // an existing cluster: no local CLI needed
   if (!findTemporalCli()) installTemporalCli();

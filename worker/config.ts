@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../activities/errors.ts';
+import { priceFor, type ModelPrice } from '../activities/llm/prices.ts';
 
 /**
  * All configuration comes from the environment, read here once, validated,
@@ -12,24 +13,32 @@ const EnvSchema = z.object({
   PERSONAFLOW_OUTPUTS: z.string().optional(),
   PERSONAFLOW_TASK_QUEUE: z.string().default('personaflow'),
   PERSONAFLOW_MAX_REJECT_SHARE: z.coerce.number().min(0).max(1).default(0.05),
+  PERSONAFLOW_KEEP_VERSIONS: z.coerce.number().int().min(1).default(20),
+  // Test hook (crash tests only): after publish commits, write this file and hang until killed.
+  PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_CLI: z.string().optional(),
   PERSONAFLOW_TEMPORAL_PORT: z.coerce.number().int().positive().default(7233),
   PERSONAFLOW_TEMPORAL_UI_PORT: z.coerce.number().int().positive().default(8233),
-  PERSONAFLOW_LLM_PROVIDER: z.enum(['offline', 'openai']).default('offline'),
+  PERSONAFLOW_LLM_PROVIDER: z.enum(['offline', 'openai', 'local']).default('offline'),
   PERSONAFLOW_LLM_MODEL: z.string().default('gpt-4o-mini'),
-  PERSONAFLOW_LLM_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  PERSONAFLOW_LLM_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(25), // by measurement: docs/extraction.md
   PERSONAFLOW_LLM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   PERSONAFLOW_LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   PERSONAFLOW_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   PERSONAFLOW_LLM_STRUCTURED_OUTPUT: z.enum(['json_schema', 'json_object']).default('json_schema'),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_API_KEY: z.string().optional(),
+  // Issue 3: local model, token budget, price table (see docs/extraction.md).
+  PERSONAFLOW_LOCAL_MODEL: z.string().optional(),
+  PERSONAFLOW_LOCAL_SEQUENCES: z.coerce.number().int().min(1).max(8).default(2),
+  PERSONAFLOW_LLM_TOKEN_BUDGET: z.coerce.number().int().positive().optional(),
+  PERSONAFLOW_LLM_PRICES: z.string().optional(),
 });
 
 export interface LlmConfig {
-  provider: 'offline' | 'openai';
+  provider: 'offline' | 'openai' | 'local';
   model: string;
   baseURL?: string;
   /** Read from the environment only; never logged, never in workflow inputs. */
@@ -39,6 +48,14 @@ export interface LlmConfig {
   maxAttempts: number;
   timeoutMs: number;
   structuredOutput: 'json_schema' | 'json_object';
+  /** GGUF file for the `local` provider. */
+  localModelPath?: string;
+  /** Parallel sequences (one context, batched decoding) for the `local` provider. */
+  localSequences?: number;
+  /** Prompt + completion tokens one run may spend; extraction stops cleanly past it. */
+  tokenBudget?: number;
+  /** USD per million tokens for this model (from PERSONAFLOW_LLM_PRICES or the default table). */
+  price?: ModelPrice;
 }
 
 export interface Config {
@@ -47,6 +64,10 @@ export interface Config {
   outputsPath: string;
   taskQueue: string;
   maxRejectShare: number;
+  /** Published versions kept (the current one and pinned ones are always kept). */
+  keepVersions: number;
+  /** Crash-test hook: see PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT; unset in real use. */
+  holdAfterPublishCommit?: string;
   temporal: {
     /** Set when the user points at an existing cluster; else the embedded dev server is used. */
     address?: string;
@@ -71,12 +92,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'PERSONAFLOW_LLM_PROVIDER=openai needs OPENAI_BASE_URL (any OpenAI-compatible server) or OPENAI_API_KEY',
     );
   }
+  if (e.PERSONAFLOW_LLM_PROVIDER === 'local' && !e.PERSONAFLOW_LOCAL_MODEL) {
+    throw new ConfigError(
+      'PERSONAFLOW_LLM_PROVIDER=local needs PERSONAFLOW_LOCAL_MODEL (a GGUF file; `npm run bootstrap` with PERSONAFLOW_LLM_PROVIDER=local fetches SmolLM2-135M-Instruct into .tools/models/)',
+    );
+  }
+  const llmModel =
+    e.PERSONAFLOW_LLM_PROVIDER === 'offline'
+      ? 'rules-v1'
+      : e.PERSONAFLOW_LLM_PROVIDER === 'local'
+        ? basename(e.PERSONAFLOW_LOCAL_MODEL!)
+        : e.PERSONAFLOW_LLM_MODEL;
   return {
     home,
     warehousePath: resolve(e.PERSONAFLOW_WAREHOUSE ?? `${home}/warehouse.duckdb`),
     outputsPath: resolve(e.PERSONAFLOW_OUTPUTS ?? `${home}/outputs.duckdb`),
     taskQueue: e.PERSONAFLOW_TASK_QUEUE,
     maxRejectShare: e.PERSONAFLOW_MAX_REJECT_SHARE,
+    keepVersions: e.PERSONAFLOW_KEEP_VERSIONS,
+    holdAfterPublishCommit: e.PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
@@ -86,7 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     llm: {
       provider: e.PERSONAFLOW_LLM_PROVIDER,
-      model: e.PERSONAFLOW_LLM_PROVIDER === 'offline' ? 'rules-v1' : e.PERSONAFLOW_LLM_MODEL,
+      model: llmModel,
       baseURL: e.OPENAI_BASE_URL,
       apiKey: e.OPENAI_API_KEY,
       batchSize: e.PERSONAFLOW_LLM_BATCH_SIZE,
@@ -94,6 +128,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.PERSONAFLOW_LLM_MAX_ATTEMPTS,
       timeoutMs: e.PERSONAFLOW_LLM_TIMEOUT_MS,
       structuredOutput: e.PERSONAFLOW_LLM_STRUCTURED_OUTPUT,
+      localModelPath: e.PERSONAFLOW_LOCAL_MODEL ? resolve(e.PERSONAFLOW_LOCAL_MODEL) : undefined,
+      localSequences: e.PERSONAFLOW_LOCAL_SEQUENCES,
+      tokenBudget: e.PERSONAFLOW_LLM_TOKEN_BUDGET,
+      price: e.PERSONAFLOW_LLM_PROVIDER === 'openai' ? priceFor(llmModel, e.PERSONAFLOW_LLM_PRICES) : undefined,
     },
   };
 }

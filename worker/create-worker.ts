@@ -2,6 +2,7 @@ import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/wo
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.ts';
 import { createExtractor } from '../activities/llm/create-extractor.ts';
+import { createPersonaCardWriter } from '../activities/model/llm-persona-card.ts';
 import { Warehouse } from '../activities/warehouse/warehouse.ts';
 import { ensureWarehouseSchema } from '../activities/warehouse/schema.ts';
 import type { ReviewFeatureExtractor } from '../activities/llm/review-features.ts';
@@ -52,9 +53,17 @@ export async function createPersonaflowWorker(
       activities: createActivities({
         warehouse,
         extractor: options.extractor ?? createExtractor(config.llm),
-        llm: { batchSize: config.llm.batchSize, concurrency: config.llm.concurrency },
+        llm: {
+          batchSize: config.llm.batchSize,
+          concurrency: config.llm.concurrency,
+          tokenBudget: config.llm.tokenBudget,
+          price: config.llm.price,
+        },
         outputsPath: config.outputsPath,
         maxRejectShare: config.maxRejectShare,
+        cardWriter: createPersonaCardWriter(config.llm),
+        keepVersions: config.keepVersions,
+        holdAfterPublishCommit: config.holdAfterPublishCommit,
       }),
       // DuckDB work is CPU-bound on a 2-core machine: a few activities at once is plenty.
       maxConcurrentActivityTaskExecutions: 4,

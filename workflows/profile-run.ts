@@ -2,26 +2,31 @@ import { ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowI
 import type { Activities } from '../activities/index.ts';
 import type { ProfileRunInput, ProfileRunResult, RunProgress, Stage } from './types.ts';
 import { resolveAsOf } from './as-of.ts';
+import { executeChild } from '@temporalio/workflow';
+import { extractReviewsWorkflow } from './extract-reviews.ts';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
 // Retry policy per stage, declared where the activities are proxied.
 // Bad input and bad configuration fail as non-retryable inside the activities.
-const { startRun, markRunFailed, buildFeatures, publishVersion } = proxyActivities<Activities>({
+const { startRun, markRunFailed, buildFeatures } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+// Publish heartbeats while it works, so a worker that dies mid-publish is
+// noticed in seconds; the retry finds the committed version (run id is the key).
+const { publishVersion } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 const { loadSources } = proxyActivities<Activities>({
   startToCloseTimeout: '1 hour',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
-// Extraction talks to an LLM: long, heartbeating, retried patiently; results
-// are cached per batch, so a retry resumes where the last attempt stopped.
-const { extractReviewFeatures } = proxyActivities<Activities>({
-  startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
-});
+// Extraction is a child workflow (workflows/extract-reviews.ts): it fans out
+// heartbeating range activities and continues as new on large backfills; its
+// retry policies are declared there.
 const { trainSegments } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '10 minutes',
@@ -46,7 +51,7 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
     return result;
   };
 
-  await startRun({ runId, workflowId, asOf, source: input.source });
+  await startRun({ runId, workflowId, asOf, source: input.source, k: input.k, maxRejectShare: input.maxRejectShare, force: input.force });
   try {
     const load = await stage('load', () =>
       loadSources({ runId, source: input.source, asOf, maxRejectShare: input.maxRejectShare }),
@@ -56,7 +61,12 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
       if (counts?.rejected) progress.counts[`${table}_rejected`] = counts.rejected;
     }
 
-    const extraction = await stage('extract', () => extractReviewFeatures({ runId }));
+    const extraction = await stage('extract', () =>
+      executeChild(extractReviewsWorkflow, {
+        args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined }],
+        workflowId: `${workflowId}/extract/${runId}`,
+      }),
+    );
     progress.counts.reviews_extracted = extraction.extracted;
     progress.counts.review_cache_hits = extraction.cacheHits;
 
@@ -72,7 +82,11 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
         workflowId,
         asOf,
         modelVersion: model.modelVersion,
-        metrics: { k: model.k, silhouette: model.silhouette, daviesBouldin: model.daviesBouldin, calinskiHarabasz: model.calinskiHarabasz },
+        metrics: {
+          k: model.k, silhouette: model.silhouette, daviesBouldin: model.daviesBouldin, calinskiHarabasz: model.calinskiHarabasz,
+          heldOutAccuracy: model.heldOutAccuracy, heldOutMacroF1: model.heldOutMacroF1,
+          ...(model.ariVsPrevious !== undefined ? { ariVsPrevious: model.ariVsPrevious } : {}),
+        },
       }),
     );
     progress.stage = 'done';
@@ -93,10 +107,21 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
         extracted: extraction.extracted,
         failed: extraction.failed,
         requests: extraction.requests,
+        promptTokens: extraction.promptTokens,
+        completionTokens: extraction.completionTokens,
+        cachedPromptTokens: extraction.cachedPromptTokens,
+        costUsd: extraction.costUsd,
       },
       k: model.k,
       silhouette: model.silhouette,
+      segmentation: {
+        heldOutMacroF1: model.heldOutMacroF1,
+        ...(model.ariVsPrevious !== undefined ? { ariVsPrevious: model.ariVsPrevious } : {}),
+        newSegments: model.newSegments,
+        vanishedSegments: model.vanishedSegments,
+      },
       segments: published.segments,
+      reusedStages: published.reusedStages,
     };
   } catch (error) {
     const failedStage = progress.stage;

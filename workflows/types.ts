@@ -11,6 +11,10 @@ export interface ProfileRunInput {
   maxRejectShare?: number;
   /** Fix the number of segments instead of choosing it by measurement. */
   k?: number;
+  /** Extract reviews through the OpenAI Batch API (half price, up to 24 h; for large backfills). */
+  llmBatchApi?: boolean;
+  /** Redo every stage even when a checkpoint for the same as-of and inputs exists. */
+  force?: boolean;
 }
 
 export type Stage = 'starting' | 'load' | 'extract' | 'features' | 'train' | 'publish' | 'done' | 'failed';
@@ -46,8 +50,31 @@ export interface ProfileRunResult {
   modelVersion: string;
   customers: number;
   tables: Record<string, TableCounts | null>;
-  extraction: { extractor: string; model: string; reviews: number; cacheHits: number; extracted: number; failed: number; requests: number };
+  extraction: {
+    extractor: string;
+    model: string;
+    reviews: number;
+    cacheHits: number;
+    extracted: number;
+    failed: number;
+    requests: number;
+    // LLM accounting (issue 3); optional so results of older runs still read.
+    promptTokens?: number;
+    completionTokens?: number;
+    cachedPromptTokens?: number;
+    /** Estimated USD from the price table; null when the model has no price. */
+    costUsd?: number | null;
+  };
   k: number;
   silhouette: number;
+  /** Assignment classifier's held-out scores and segment id stability against the previous version (issue 4). */
+  segmentation?: {
+    heldOutMacroF1: number;
+    ariVsPrevious?: number;
+    newSegments: number[];
+    vanishedSegments: number[];
+  };
   segments: SegmentSummary[];
+  /** Stages taken from a checkpoint of an earlier run with the same as-of and inputs (not redone). */
+  reusedStages?: string[];
 }

@@ -1,6 +1,7 @@
 import type { LlmConfig } from '../../worker/config.ts';
 import { ConfigError } from '../errors.ts';
 import { OfflineExtractor } from './offline-extractor.ts';
+import { LocalExtractor } from './local-extractor.ts';
 import { OpenAIExtractor } from './openai-extractor.ts';
 import type { ReviewFeatureExtractor } from './review-features.ts';
 
@@ -12,7 +13,10 @@ export function createExtractor(config: LlmConfig): ReviewFeatureExtractor {
       return new OfflineExtractor();
     case 'openai':
       return new OpenAIExtractor(config);
+    case 'local':
+      if (!config.localModelPath) throw new ConfigError('the local provider needs PERSONAFLOW_LOCAL_MODEL (a GGUF file)');
+      return new LocalExtractor({ modelPath: config.localModelPath, model: config.model, sequences: config.localSequences });
     default:
-      throw new ConfigError(`unknown LLM provider "${provider}": expected offline or openai`);
+      throw new ConfigError(`unknown LLM provider "${provider}": expected offline, openai or local`);
   }
 }

@@ -17,7 +17,7 @@ export interface ExtractDeps {
   batchSize: number;
   concurrency: number;
   /** Called after the cache step and after each write (a good place to heartbeat). */
-  onProgress?: (progress: { done: number; total: number }) => void;
+  onProgress?: (progress: { done: number; total: number; usage?: ExtractionUsage }) => void;
   /** Cancels in-flight extractor calls (e.g. the activity's cancellation signal). */
   signal?: AbortSignal;
 }
@@ -85,76 +85,244 @@ interface FeatureRow {
   outcome: ExtractionOutcome;
 }
 
+/** What the planning step found: reviews, how many came from the cache, and the numbered groups left to extract. */
+export interface ExtractPlan {
+  reviews: number;
+  cacheHits: number;
+  /** Groups (distinct redacted texts) left to extract, numbered 0..pendingGroups-1 in extract_pending. */
+  pendingGroups: number;
+  /** Reviews in those groups. */
+  pendingReviews: number;
+}
+
+export interface RangeInput extends ExtractInput {
+  /** Group numbers [from, to) of the run's extract_pending table. */
+  from: number;
+  to: number;
+  /** Prompt + completion tokens this range may spend (this attempt's share of the run's budget). */
+  tokenBudget?: number;
+  /** Usage already spent by earlier attempts of the same range (from the activity's heartbeat). */
+  priorUsage?: ExtractionUsage;
+}
+
+export interface RangeSummary {
+  /** Reviews of the range given features (ok rows written for this run). */
+  extracted: number;
+  /** Reviews of the range stored as failed. */
+  failed: number;
+  /** Reviews of the range left without a row because the token budget ran out. */
+  skipped: number;
+  usage: ExtractionUsage;
+  budgetExhausted: boolean;
+}
+
+export interface RangeProgress {
+  done: number;
+  total: number;
+  usage: ExtractionUsage;
+}
+
 /**
- * The extraction stage: one run's reviews in, review_features rows out.
- * Cached content is copied; the rest is redacted, batched and sent to the
- * extractor with bounded concurrency, and each batch's rows are committed as
- * soon as the writer is free, so a crashed or retried activity resumes with
- * the finished work cached.
+ * Step 1 of the stage: reads the run's reviews, copies cached features, and
+ * numbers what is left in `<schema>.extract_pending` (ids and hashes only),
+ * so workers can be handed ranges of group numbers instead of texts.
+ * Idempotent: a retry plans again from the current cache.
  */
-export async function extractReviews(deps: ExtractDeps, input: ExtractInput): Promise<ExtractSummary> {
+export async function planExtraction(
+  deps: Pick<ExtractDeps, 'warehouse' | 'extractor'>,
+  input: ExtractInput,
+): Promise<ExtractPlan> {
+  checkSchema(input.schema);
+  const key = featureKey(deps.extractor);
+  return deps.warehouse.withSession(async (session) => {
+    const groups = await readReviewGroups(session, input.schema, deps.extractor);
+    const total = [...groups.values()].reduce((n, group) => n + group.reviewIds.length, 0);
+    if (total === 0) return { reviews: 0, cacheHits: 0, pendingGroups: 0, pendingReviews: 0 };
+    const cached = await applyCache(session, groups, key, input.runId);
+    const pending = [...groups.values()].filter((group) => !cached.has(group.hash));
+    await writePending(session, input.schema, pending);
+    const pendingReviews = pending.reduce((n, group) => n + group.reviewIds.length, 0);
+    return { reviews: total, cacheHits: total - pendingReviews, pendingGroups: pending.length, pendingReviews };
+  });
+}
+
+/**
+ * Step 2: extracts the pending groups numbered [from, to). Groups that got an
+ * ok row meanwhile (an earlier attempt of this range, or another run) are
+ * copied from the cache, not sent again. Batches go to the extractor with
+ * bounded concurrency and each is committed as soon as it returns. With a
+ * token budget, no new batch starts once it is spent; the batches in flight
+ * finish and are kept.
+ */
+export async function extractRange(deps: ExtractDeps, input: RangeInput): Promise<RangeSummary> {
   const { warehouse, extractor, onProgress, signal } = deps;
-  if (!SAFE_IDENTIFIER.test(input.schema)) throw new Error(`unsafe run schema name "${input.schema}"`);
+  checkSchema(input.schema);
   for (const name of ['batchSize', 'concurrency'] as const) {
     if (!Number.isInteger(deps[name]) || deps[name] < 1) throw new Error(`${name} must be a positive integer, got ${deps[name]}`);
   }
-  const key: FeatureKey = { extractor: extractor.name, model: extractor.model, promptVersion: PROMPT_VERSION };
+  const key = featureKey(extractor);
+  const usage = emptyUsage();
+  if (input.priorUsage) addUsage(usage, input.priorUsage);
+  const spent = (): number => usage.promptTokens + usage.completionTokens;
 
   return warehouse.withSession(async (session) => {
-    const groups = await readReviewGroups(session, input.schema, extractor);
+    const groups = await readPendingRange(session, input.schema, extractor, input.from, input.to);
     const total = [...groups.values()].reduce((n, group) => n + group.reviewIds.length, 0);
-    const summary: ExtractSummary = { reviews: total, cacheHits: 0, extracted: 0, failed: 0, usage: emptyUsage() };
+    const summary: RangeSummary = { extracted: 0, failed: 0, skipped: 0, usage, budgetExhausted: false };
     if (total === 0) return summary;
-
     const cached = await applyCache(session, groups, key, input.runId);
-    for (const hash of cached) summary.cacheHits += groups.get(hash)!.reviewIds.length;
-    onProgress?.({ done: summary.cacheHits, total });
+    let done = [...cached].reduce((n, hash) => n + groups.get(hash)!.reviewIds.length, 0);
+    onProgress?.({ done, total, usage });
+    const batches = chunk(
+      [...groups.values()].filter((group) => !cached.has(group.hash)),
+      deps.batchSize,
+    );
 
-    const pending = [...groups.values()].filter((group) => !cached.has(group.hash));
-    const batches = chunk(pending, deps.batchSize);
-    if (batches.length === 0) return summary;
-
-    const writer = await FeatureWriter.open(session, key, input.runId, (rows) => {
-      for (const row of rows) {
-        if (row.outcome.ok) summary.extracted += 1;
-        else summary.failed += 1;
-      }
-      onProgress?.({ done: summary.cacheHits + summary.extracted + summary.failed, total });
-    });
-    try {
-      let next = 0;
-      let failure: { error: unknown } | undefined;
-      const fail = (error: unknown): void => {
-        failure ??= { error };
-      };
-      const writes: Promise<void>[] = [];
-      const worker = async (): Promise<void> => {
-        while (!failure && next < batches.length) {
-          const batch = batches[next++]!;
-          try {
-            // The extractor sees an opaque id (the group's first review id) and redacted text, nothing else.
-            const inputs: ReviewInput[] = batch.map((group) => ({ id: group.reviewIds[0]!, text: group.text }));
-            const result = await extractor.extractBatch(inputs, signal);
-            addUsage(summary.usage, result.usage);
-            const written = writer.write(outcomeRows(batch, result.outcomes));
-            writes.push(written.catch(fail));
-            if (writer.backlog >= MAX_WRITE_BACKLOG) await written;
-          } catch (error) {
-            // Stop taking new batches, but let the ones in flight finish and
-            // be written: the activity's retry then finds them cached.
-            fail(error);
+    if (batches.length > 0) {
+      const writer = await FeatureWriter.open(session, key, input.runId, (rows) => {
+        done += rows.length;
+        onProgress?.({ done, total, usage });
+      });
+      try {
+        let next = 0;
+        let failure: { error: unknown } | undefined;
+        const fail = (error: unknown): void => {
+          failure ??= { error };
+        };
+        const writes: Promise<void>[] = [];
+        const worker = async (): Promise<void> => {
+          while (!failure && next < batches.length) {
+            if (input.tokenBudget !== undefined && spent() >= input.tokenBudget) {
+              summary.budgetExhausted = true;
+              return;
+            }
+            const batch = batches[next++]!;
+            try {
+              // The extractor sees an opaque id (the group's first review id) and redacted text, nothing else.
+              const inputs: ReviewInput[] = batch.map((group) => ({ id: group.reviewIds[0]!, text: group.text }));
+              const result = await extractor.extractBatch(inputs, signal);
+              addUsage(usage, result.usage);
+              const written = writer.write(outcomeRows(batch, result.outcomes));
+              writes.push(written.catch(fail));
+              if (writer.backlog >= MAX_WRITE_BACKLOG) await written;
+            } catch (error) {
+              // Stop taking new batches, but let the ones in flight finish and
+              // be written: the activity's retry then finds them cached.
+              fail(error);
+            }
           }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(deps.concurrency, batches.length) }, worker));
-      await Promise.all(writes);
-      if (failure) throw failure.error;
-      return summary;
-    } finally {
-      await writer.close();
+        };
+        await Promise.all(Array.from({ length: Math.min(deps.concurrency, batches.length) }, worker));
+        await Promise.all(writes);
+        if (failure) throw failure.error;
+      } finally {
+        await writer.close();
+      }
     }
+
+    // Counted from what is stored, so a resumed range reports exactly what this run holds.
+    const counts = await session.all<{ status: string; n: number }>(RANGE_COUNTS_SQL(input.schema), [
+      input.from,
+      input.to,
+      input.runId,
+      key.extractor,
+      key.model,
+      key.promptVersion,
+    ]);
+    for (const row of counts) {
+      if (row.status === 'ok') summary.extracted = Number(row.n);
+      else if (row.status === 'failed') summary.failed = Number(row.n);
+    }
+    summary.skipped = total - summary.extracted - summary.failed;
+    return summary;
   });
 }
+
+/**
+ * The whole stage in one call (plan, then one range over everything): used
+ * by tests, the benchmark and small runs. The workflow does the same steps
+ * as separate activities (workflows/extract-reviews.ts).
+ */
+export async function extractReviews(deps: ExtractDeps, input: ExtractInput): Promise<ExtractSummary> {
+  checkSchema(input.schema);
+  const plan = await planExtraction(deps, input);
+  const summary: ExtractSummary = { reviews: plan.reviews, cacheHits: plan.cacheHits, extracted: 0, failed: 0, usage: emptyUsage() };
+  if (plan.reviews === 0) return summary;
+  deps.onProgress?.({ done: plan.cacheHits, total: plan.reviews });
+  if (plan.pendingGroups === 0) return summary;
+  const range = await extractRange(
+    {
+      ...deps,
+      onProgress: deps.onProgress && ((p) => deps.onProgress!({ done: plan.cacheHits + p.done, total: plan.reviews })),
+    },
+    { ...input, from: 0, to: plan.pendingGroups },
+  );
+  return { ...summary, extracted: range.extracted, failed: range.failed, usage: range.usage };
+}
+
+function checkSchema(schema: string): void {
+  if (!SAFE_IDENTIFIER.test(schema)) throw new Error(`unsafe run schema name "${schema}"`);
+}
+
+function featureKey(extractor: { name: string; model: string }): FeatureKey {
+  return { extractor: extractor.name, model: extractor.model, promptVersion: PROMPT_VERSION };
+}
+
+/** One row per pending review: its group number and hash. No text: the range step reads it from the run's reviews. */
+async function writePending(session: Session, schema: string, pending: Group[]): Promise<void> {
+  await session.run(`CREATE OR REPLACE TABLE ${schema}.extract_pending (seq INTEGER, review_id VARCHAR, content_hash VARCHAR)`);
+  const appender = await session.raw.createAppender('extract_pending', schema);
+  try {
+    pending.forEach((group, seq) => {
+      for (const reviewId of group.reviewIds) {
+        appender.appendInteger(seq);
+        appender.appendVarchar(reviewId);
+        appender.appendVarchar(group.hash);
+        appender.endRow();
+      }
+    });
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** The pending groups numbered [from, to), with the first review's text redacted again (the same text, so the same hash). */
+async function readPendingRange(
+  session: Session,
+  schema: string,
+  extractor: ReviewFeatureExtractor,
+  from: number,
+  to: number,
+): Promise<Map<string, Group>> {
+  const rows = await session.all<{ review_id: string; content_hash: string; text: string | null }>(
+    `SELECT p.review_id, p.content_hash, r.text
+     FROM ${schema}.extract_pending p JOIN ${schema}.reviews r USING (review_id)
+     WHERE p.seq >= ? AND p.seq < ? ORDER BY p.seq, p.review_id`,
+    [from, to],
+  );
+  const groups = new Map<string, Group>();
+  for (const row of rows) {
+    const group = groups.get(row.content_hash);
+    if (group) {
+      group.reviewIds.push(row.review_id);
+      continue;
+    }
+    const text = redactPII(row.text ?? '');
+    if (contentHash(text, extractor) !== row.content_hash) {
+      throw new Error(`review ${row.review_id} changed since extraction was planned: plan again`);
+    }
+    groups.set(row.content_hash, { hash: row.content_hash, text, reviewIds: [row.review_id] });
+  }
+  return groups;
+}
+
+/** Status counts of this run's rows for the reviews of one range. */
+const RANGE_COUNTS_SQL = (schema: string): string => `
+  SELECT f.status, count(*) AS n
+  FROM ${schema}.extract_pending p JOIN review_features f USING (review_id)
+  WHERE p.seq >= $1 AND p.seq < $2 AND f.run_id = $3
+    AND f.extractor = $4 AND f.model = $5 AND f.prompt_version = $6
+  GROUP BY f.status`;
 
 async function readReviewGroups(
   session: Session,
@@ -394,4 +562,49 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * The pending groups numbered [from, to) chunked into batches, without the
+ * cache filter, so the same call gives the same batches later (the Batch API
+ * joins its results back by batch number).
+ */
+export async function rangeBatches(
+  deps: Pick<ExtractDeps, 'warehouse' | 'extractor' | 'batchSize'>,
+  input: RangeInput,
+): Promise<ReviewInput[][]> {
+  checkSchema(input.schema);
+  return deps.warehouse.withSession(async (session) => {
+    const groups = await readPendingRange(session, input.schema, deps.extractor, input.from, input.to);
+    return chunk([...groups.values()], deps.batchSize).map((batch) =>
+      batch.map((group) => ({ id: group.reviewIds[0]!, text: group.text })),
+    );
+  });
+}
+
+/**
+ * Stores the ok outcomes (by first review id) for the groups of [from, to);
+ * everything else is left without a row for the normal path to retry.
+ * Returns the reviews stored.
+ */
+export async function storeOutcomes(
+  deps: Pick<ExtractDeps, 'warehouse' | 'extractor'>,
+  input: RangeInput,
+  outcomes: ExtractionOutcome[],
+): Promise<number> {
+  checkSchema(input.schema);
+  const ok = new Map(outcomes.filter((o) => o.ok).map((o) => [o.id, o]));
+  if (ok.size === 0) return 0;
+  return deps.warehouse.withSession(async (session) => {
+    const groups = await readPendingRange(session, input.schema, deps.extractor, input.from, input.to);
+    const answered = [...groups.values()].filter((group) => ok.has(group.reviewIds[0]!));
+    const writer = await FeatureWriter.open(session, featureKey(deps.extractor), input.runId, () => {});
+    try {
+      const rows = outcomeRows(answered, [...ok.values()]);
+      await writer.write(rows);
+      return rows.length;
+    } finally {
+      await writer.close();
+    }
+  });
 }

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { LlmConfig } from '../../worker/config.ts';
+import { AdaptiveLimiter } from './adaptive-limiter.ts';
 import {
   BATCH_REPLY_JSON_SCHEMA,
   BATCH_REPLY_SCHEMA_NAME,
@@ -25,10 +26,12 @@ export interface OpenAIExtractorOptions {
    * retry on this path. Default: config.maxAttempts - 1.
    */
   maxRetries?: number;
+  /** Shared pacing; default: one per extractor, capped at config.concurrency requests in flight. */
+  limiter?: AdaptiveLimiter;
 }
 
 /** What one reply said about one review. */
-type Verdict =
+export type Verdict =
   | { ok: true; features: ReviewFeatures }
   /** blamed: the fault is this item's own (missing, duplicated, invalid), not the whole reply's. */
   | { ok: false; reason: string; blamed: boolean };
@@ -47,12 +50,18 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
   private readonly responseFormat: ChatCompletionCreateParamsNonStreaming['response_format'];
   /** Kept only to scrub it out of errors; never logged. */
   private readonly secret: string | undefined;
+  /** Paces every HTTP attempt (the client's own retries included) by the server's rate-limit headers. */
+  readonly limiter: AdaptiveLimiter;
+  /** Running estimate of completion tokens per review, for pacing before the reply says. */
+  private completionPerReview = 80;
 
   constructor(config: LlmConfig, options: OpenAIExtractorOptions = {}) {
     this.model = config.model;
     this.maxAttempts = config.maxAttempts;
     this.secret = config.apiKey || undefined;
+    this.limiter = options.limiter ?? new AdaptiveLimiter({ maxConcurrency: config.concurrency });
     this.client = new OpenAI({
+      fetch: (url, init) => this.pacedFetch(url, init),
       baseURL: config.baseURL,
       // Local OpenAI-compatible servers need no key, but the client insists on one.
       apiKey: config.apiKey ?? 'unused',
@@ -88,6 +97,10 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
       const batch = queue.shift()!;
       const completion = await this.request(batch, signal);
       addUsage(usage, completion);
+      const completionTokens = completion.usage?.completion_tokens;
+      if (completionTokens) {
+        this.completionPerReview = 0.8 * this.completionPerReview + 0.2 * (completionTokens / batch.length);
+      }
       const verdicts = judgeReply(completion, batch);
 
       const again: ReviewInput[] = [];
@@ -116,19 +129,64 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
     return { outcomes: reviews.map((review) => outcomes.get(review.id)!), usage };
   }
 
+  /**
+   * The client's fetch, wrapped: each HTTP attempt waits for the limiter,
+   * and each response (a 429 with its retry-after included, which the
+   * client would otherwise retry without telling us) feeds the limiter its
+   * x-ratelimit-* headers. This sees more than `.withResponse()` would: the
+   * responses of the client's own retries too.
+   */
+  private async pacedFetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const permit = await this.limiter.acquire(this.estimateTokens(init?.body), init?.signal ?? undefined);
+    try {
+      const response = await fetch(url, init);
+      permit.observe({ status: response.status, headers: response.headers });
+      return response;
+    } finally {
+      permit.release();
+    }
+  }
+
+  /** Prompt tokens (about 4 characters each) plus the expected reply for the reviews in the body. */
+  private estimateTokens(body: unknown): number {
+    if (typeof body !== 'string') return 1;
+    let reviews = 1;
+    try {
+      const messages = (JSON.parse(body) as { messages?: Array<{ role: string; content: string }> }).messages ?? [];
+      const user = messages.find((m) => m.role === 'user');
+      const parsed: unknown = user ? JSON.parse(user.content) : [];
+      if (Array.isArray(parsed)) reviews = Math.max(1, parsed.length);
+    } catch {
+      // Not our batch format: the prompt size alone is the estimate.
+    }
+    return Math.ceil(body.length / 4 + reviews * this.completionPerReview);
+  }
+
+  /** The chat completions body for one batch: the same for a direct request and a Batch API line. */
+  chatBody(batch: ReviewInput[]): ChatCompletionCreateParamsNonStreaming {
+    return {
+      model: this.model,
+      messages: [
+        { role: 'system', content: SYSTEM_PROMPT },
+        { role: 'user', content: buildBatchMessage(batch) },
+      ],
+      response_format: this.responseFormat,
+    };
+  }
+
+  /** The configured client (paced, key scrubbed from its errors by the callers), for the Batch API. */
+  get api(): OpenAI {
+    return this.client;
+  }
+
+  /** The API key, only so Batch API callers can scrub it out of errors. */
+  get secretForScrubbing(): string | undefined {
+    return this.secret;
+  }
+
   private async request(batch: ReviewInput[], signal?: AbortSignal): Promise<ChatCompletion> {
     try {
-      return await this.client.chat.completions.create(
-        {
-          model: this.model,
-          messages: [
-            { role: 'system', content: SYSTEM_PROMPT },
-            { role: 'user', content: buildBatchMessage(batch) },
-          ],
-          response_format: this.responseFormat,
-        },
-        { signal },
-      );
+      return await this.client.chat.completions.create(this.chatBody(batch), { signal });
     } catch (error) {
       // The client already retried what is worth retrying; what is left is
       // the caller's (Temporal's) to decide. Some servers echo the key back

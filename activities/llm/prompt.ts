@@ -57,3 +57,50 @@ export const BATCH_REPLY_JSON_SCHEMA: Record<string, unknown> = (() => {
 })();
 
 export const BATCH_REPLY_SCHEMA_NAME = 'review_features_batch';
+
+/**
+ * The `local` provider's prompt: one review per prompt (a 135M-parameter
+ * model cannot keep ids straight across a batch), short (every token is
+ * evaluated on CPU), the same field meanings; the JSON-schema grammar below
+ * makes the shape certain, so the prompt spends its words on meaning.
+ */
+export const LOCAL_SYSTEM_PROMPT = `You label one customer product review (${PROMPT_VERSION}). Reply with JSON only.
+sentiment_label: negative, neutral or positive; sentiment_score: -1 to 1.
+purchase_intent: high if they will buy again or strongly recommend, low if maybe, none otherwise; intent_cue: the phrase showing it, or null.
+topics: from ${TOPICS.join(', ')}.
+keywords: words copied from the review that carry its opinion.
+price_sensitive: mentions price, value, discount or sale. quality_complaint: product defect, poor quality or broke.
+service_complaint: rude or unhelpful customer service. language: ISO 639-1 code.`;
+
+/**
+ * One review's features as a JSON schema in the subset node-llama-cpp's
+ * grammar compiler takes (no anyOf: nullable is a oneOf; bounded strings and
+ * lists, so a small model cannot ramble until it runs out of tokens).
+ */
+export const LOCAL_FEATURES_GRAMMAR_SCHEMA = {
+  type: 'object',
+  properties: {
+    sentiment_label: { enum: ['negative', 'neutral', 'positive'] },
+    sentiment_score: { type: 'number' },
+    purchase_intent: { enum: ['none', 'low', 'high'] },
+    intent_cue: { oneOf: [{ type: 'string', maxLength: 40 }, { type: 'null' }] },
+    topics: { type: 'array', items: { enum: [...TOPICS] }, minItems: 1, maxItems: 3 },
+    keywords: { type: 'array', items: { type: 'string', maxLength: 24 }, maxItems: 3 },
+    price_sensitive: { type: 'boolean' },
+    quality_complaint: { type: 'boolean' },
+    service_complaint: { type: 'boolean' },
+    language: { enum: ['en', 'zh', 'es', 'fr', 'de', 'it', 'pt', 'nl', 'ja', 'ko', 'ru', 'ar', 'hi', 'tr', 'pl', 'sv'] },
+  },
+  required: [
+    'sentiment_label',
+    'sentiment_score',
+    'purchase_intent',
+    'intent_cue',
+    'topics',
+    'keywords',
+    'price_sensitive',
+    'quality_complaint',
+    'service_complaint',
+    'language',
+  ],
+} as const;

@@ -43,3 +43,24 @@ export function redactPII(text: string): string {
   }
   return out;
 }
+
+/** The personal data redactPII would replace in `text`, as found (for tests and audits). */
+export function findPII(text: string): string[] {
+  const found: string[] = [];
+  const collect = (pattern: RegExp, source: string): string =>
+    source.replace(pattern, (match) => {
+      found.push(match);
+      return ' ';
+    });
+  let rest = collect(EMAIL, text);
+  rest = collect(URL, rest);
+  rest = collect(CARD, rest);
+  for (const pattern of PHONE_PATTERNS) {
+    rest = rest.replace(pattern, (match) => {
+      if (match.replace(/\D/g, '').length < MIN_PHONE_DIGITS) return match;
+      found.push(match);
+      return ' ';
+    });
+  }
+  return found;
+}

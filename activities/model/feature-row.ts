@@ -31,6 +31,18 @@ export interface FeatureRow {
   /** Share of reviews showing high purchase intent; null = no reviews. */
   high_intent_share: number | null;
   top_categories: string[];
+  /** Share of the customer's completed orders in each of top_categories (same order). */
+  top_category_shares?: number[];
+  /** Most frequent review topics (up to three). */
+  top_topics?: string[];
+  /** RFM quintile scores among buyers, 1..5 (5 = best); 0 = never ordered. */
+  r_score?: number;
+  f_score?: number;
+  m_score?: number;
+  /** Shares of reviews with a quality / service complaint, or talking about price; null = no reviews. */
+  quality_complaint_share?: number | null;
+  service_complaint_share?: number | null;
+  price_mention_share?: number | null;
 }
 
 /** The numeric columns of a FeatureRow (everything a model can read). */

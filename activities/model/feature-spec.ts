@@ -17,15 +17,19 @@ import type { FeatureRow, NumericFeatureName } from './feature-row.ts';
  * `top_categories` is categorical and is left out of the distance: it is used
  * to describe segments, not to form them.
  */
-export const FEATURE_SPEC_VERSION = 'feature-spec/v1';
+export const FEATURE_SPEC_VERSION = 'feature-spec/v2';
 
 export type FeatureTransform = 'log1p' | 'none';
 
 export interface FeatureSpecEntry {
   name: NumericFeatureName;
   transform: FeatureTransform;
-  /** Value used when the field is null; null when the field is never null. */
-  missing: number | null;
+  /**
+   * Value used when the field is null; null when the field is never null;
+   * 'median' for the median of the non-null values of the training rows,
+   * fitted with fitFills and stored with the model version like the scaler.
+   */
+  missing: number | 'median' | null;
   /** Lower clamp applied before the transform (log1p needs values >= 0). */
   min?: number;
   /** Upper clamp applied before the transform. */
@@ -67,10 +71,14 @@ export const FEATURE_SPEC: readonly FeatureSpecEntry[] = [
   {
     name: 'avg_order_value',
     transform: 'log1p',
-    // No orders means no basket: 0, and frequency = 0 carries the meaning.
-    missing: 0,
+    // No orders means the basket size is unknown, not tiny. Filling 0 put
+    // non-buyers at an extreme no buyer has, and k-means then split the window
+    // shoppers into "never bought" and "bought once or twice" (measured on the
+    // planted personas, see docs/segmentation.md and `npm run bench -- quality`).
+    // frequency = 0 carries "never bought".
+    missing: 'median',
     min: 0,
-    note: 'null (no orders) -> 0; log1p: basket sizes are heavy-tailed',
+    note: "null (no orders) -> the buyers' median (fitted, stored with the model); log1p: basket sizes are heavy-tailed",
   },
   {
     name: 'discount_share',
@@ -162,12 +170,37 @@ export const FEATURE_SPEC: readonly FeatureSpecEntry[] = [
 /** Column names of the matrix built from FEATURE_SPEC, in order. */
 export const FEATURE_NAMES: readonly NumericFeatureName[] = FEATURE_SPEC.map((f) => f.name);
 
+/** Fitted fill values of the 'median' entries, by feature name; stored with the model version. */
+export type FeatureFills = Record<string, number>;
+
+/**
+ * The median of the non-null values of each 'median' entry over `rows` (0 when
+ * no row has a value, e.g. a data set without a single order).
+ */
+export function fitFills(rows: readonly FeatureRow[], spec: readonly FeatureSpecEntry[] = FEATURE_SPEC): FeatureFills {
+  const fills: FeatureFills = {};
+  for (const entry of spec) {
+    if (entry.missing !== 'median') continue;
+    const values: number[] = [];
+    for (const row of rows) {
+      const raw: unknown = row[entry.name];
+      const value = typeof raw === 'bigint' ? Number(raw) : raw;
+      if (typeof value === 'number' && Number.isFinite(value)) values.push(value);
+    }
+    values.sort((a, b) => a - b);
+    const mid = values.length >> 1;
+    fills[entry.name] =
+      values.length === 0 ? 0 : values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+  }
+  return fills;
+}
+
 /**
  * One raw value through its spec entry: fill, clamp, transform. Throws a
  * RangeError naming the customer and field when a value is not a finite number
  * (or is null where the spec says it never is). BIGINT values are accepted.
  */
-export function transformValue(row: FeatureRow, entry: FeatureSpecEntry): number {
+export function transformValue(row: FeatureRow, entry: FeatureSpecEntry, fills: FeatureFills = {}): number {
   // unknown, not number | null: DuckDB hands BIGINT columns over as bigint.
   const raw: unknown = row[entry.name];
   let value: number;
@@ -175,7 +208,13 @@ export function transformValue(row: FeatureRow, entry: FeatureSpecEntry): number
     if (entry.missing === null) {
       throw new RangeError(`feature ${entry.name} of customer ${row.customer_id} is null, but it is never null by contract`);
     }
-    value = entry.missing;
+    if (entry.missing === 'median') {
+      const fill = fills[entry.name];
+      if (fill === undefined) throw new RangeError(`feature ${entry.name} has no fitted fill value (see fitFills)`);
+      value = fill;
+    } else {
+      value = entry.missing;
+    }
   } else if (typeof raw === 'bigint') {
     value = Number(raw);
   } else if (typeof raw !== 'number' || !Number.isFinite(raw)) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FeatureRow } from './feature-row.ts';
-import { FEATURE_SPEC, transformValue } from './feature-spec.ts';
-import type { FeatureSpecEntry } from './feature-spec.ts';
+import { FEATURE_SPEC, fitFills, transformValue } from './feature-spec.ts';
+import type { FeatureFills, FeatureSpecEntry } from './feature-spec.ts';
 
 /**
  * Standard scaler over transformed feature columns: (x - mean) / std, with the
@@ -91,15 +91,21 @@ export function applyScaler(matrix: readonly (readonly number[])[], scaler: Scal
 
 /**
  * Feature rows to the unscaled, transformed matrix the scaler is fitted on:
- * one row per customer in input order, one column per spec entry.
+ * one row per customer in input order, one column per spec entry. `fills`
+ * are the model's fitted fill values; without them they are fitted on `rows`
+ * (right when training, wrong when applying a stored model: pass its fills).
  */
-export function toMatrix(rows: readonly FeatureRow[], spec: readonly FeatureSpecEntry[] = FEATURE_SPEC): number[][] {
+export function toMatrix(
+  rows: readonly FeatureRow[],
+  spec: readonly FeatureSpecEntry[] = FEATURE_SPEC,
+  fills: FeatureFills = fitFills(rows, spec),
+): number[][] {
   const out: number[][] = new Array(rows.length);
   const d = spec.length;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const values = new Array<number>(d);
-    for (let j = 0; j < d; j++) values[j] = transformValue(row, spec[j]!);
+    for (let j = 0; j < d; j++) values[j] = transformValue(row, spec[j]!, fills);
     out[i] = values;
   }
   return out;

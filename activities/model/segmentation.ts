@@ -1,13 +1,14 @@
-import { kmeans } from 'ml-kmeans';
+import { kmeansFlat, packRows } from './kmeans-flat.ts';
 import { clusterCentroids, clusterMetrics, DEFAULT_SILHOUETTE_SAMPLE, sampleIndices } from './cluster-metrics.ts';
 import type { ClusterMetrics } from './cluster-metrics.ts';
 
 /**
  * k-means segmentation with model selection over k.
  *
- * For every k in the range, ml-kmeans runs `seeds` times with k-means++
- * initialisation and derived seeds; the run with the lowest inertia is kept
- * (ml-kmeans has no n_init, this loop is it). Runs that end with an empty
+ * For every k in the range, k-means (kmeans-flat.ts; it replaced ml-kmeans,
+ * which was several times slower than scikit-learn on 100k rows) runs `seeds`
+ * times with k-means++ initialisation and derived seeds; the run with the
+ * lowest inertia is kept (this loop is n_init). Runs that end with an empty
  * cluster (possible when many customers share identical feature vectors) or
  * that fail to initialise (fewer distinct points than k) are skipped.
  *
@@ -36,14 +37,14 @@ export interface SegmentationOptions {
   seed?: number;
   /** Points the silhouette is computed on; default 2000. */
   silhouetteSample?: number;
-  /** ml-kmeans iteration limit per run; default 100. */
+  /** k-means iteration limit per run; default 100. */
   maxIterations?: number;
   /**
    * Fit k-means on a deterministic sample of this many rows instead of all of
    * them (default: all). Every row is then assigned to its nearest fitted
    * centroid, centroids become the means of their rows, and the metrics are
-   * computed on all rows. k-means cost is linear in rows; at 1M rows a 100k
-   * sample gives near-identical centroids in a tenth of the time.
+   * computed on all rows. k-means cost is linear in rows; the train stage
+   * picks the sample size by measurement (fit-sample.ts, docs/segmentation.md).
    */
   fitSample?: number;
 }
@@ -85,7 +86,7 @@ function runSeed(base: number, k: number, restart: number): number {
   let h = (base ^ Math.imul(k, 0x9e3779b1) ^ Math.imul(restart + 1, 0x85ebca77)) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
-  // ml-random's XSadd takes a 32-bit seed; keep it positive and non-zero.
+  // A positive, non-zero 32-bit seed (what ml-kmeans' XSadd needed; mulberry32 takes it as well).
   return ((h ^ (h >>> 16)) >>> 1) || 1;
 }
 
@@ -188,6 +189,7 @@ function extendToAll(matrix: number[][], candidate: Candidate): Candidate | unde
 
 function bestRunForK(
   matrix: number[][],
+  packed: { data: Float64Array; n: number; d: number },
   k: number,
   restarts: number,
   seed: number,
@@ -197,7 +199,7 @@ function bestRunForK(
   for (let restart = 0; restart < restarts; restart++) {
     let result;
     try {
-      result = kmeans(matrix, k, { initialization: 'kmeans++', seed: runSeed(seed, k, restart), maxIterations });
+      result = kmeansFlat(packed.data, packed.n, packed.d, k, { seed: runSeed(seed, k, restart), maxIterations });
     } catch {
       // k-means++ cannot pick k distinct centres (too few distinct points): no clustering at this k.
       continue;
@@ -289,11 +291,12 @@ export function trainSegmentation(matrix: number[][], options: SegmentationOptio
   // over them runs about 3x faster than over rows scattered across a 1M heap.
   const fitRows = fitSample < n ? Array.from(sampleIndices(n, fitSample, seed), (i) => [...matrix[i]!]) : matrix;
 
+  const packed = packRows(fitRows);
   const perK: KMetrics[] = [];
   let chosen: { candidate: Candidate; metrics: ClusterMetrics } | undefined;
   for (const k of ks) {
     if (k < 2 || k >= fitRows.length) continue;
-    const fitted = bestRunForK(fitRows, k, restarts, seed, maxIterations);
+    const fitted = bestRunForK(fitRows, packed, k, restarts, seed, maxIterations);
     const candidate = fitted !== undefined && fitRows !== matrix ? extendToAll(matrix, fitted) : fitted;
     if (candidate === undefined) continue;
     const metrics = clusterMetrics(matrix, candidate.assignments, { sampleSize, seed });

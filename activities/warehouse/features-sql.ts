@@ -6,8 +6,17 @@
  * Missing-value rules (customers without orders, sessions or reviews are normal):
  * - no completed order: recency_days and avg_order_value are NULL, frequency and monetary 0;
  * - no sessions: browse and session rates 0, cart_abandon_rate 0;
- * - no (successfully extracted) review: review aggregates NULL, review_count 0.
+ * - no (successfully extracted) review: review aggregates NULL (mean_sentiment,
+ *   the negative / high-intent / complaint shares), review_count 0, top_topics [];
+ * - RFM scores are quintiles 1..5 among customers with a completed order (5 =
+ *   most recent, most orders, most spend; ties share a score by ntile order on
+ *   customer_id, so equal data gives equal scores); never-ordered customers
+ *   get 0 in all three, outside the 1..5 range on purpose;
+ * - no completed order with a category: top_categories [] and top_category_shares [].
  * Rates per month are over the last 12 months, or the customer's tenure when shorter.
+ * Heavy tails are not transformed here: the model's feature spec
+ * (activities/model/feature-spec.ts) log-transforms and scales what it uses,
+ * and the published profile keeps the readable values.
  */
 export function buildFeaturesSql(schema: string): string {
   return `
@@ -51,13 +60,23 @@ cart_stats AS (
 ),
 category_rank AS (
   SELECT customer_id, category,
+         count(*) / sum(count(*)) OVER (PARTITION BY customer_id) AS share,
          row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, category) AS rank
   FROM orders WHERE status = 'completed' AND category IS NOT NULL
   GROUP BY customer_id, category
 ),
+-- Category affinity: the top three categories and their shares of the customer's completed orders.
 top_categories AS (
-  SELECT customer_id, list(category ORDER BY rank) AS top_categories
+  SELECT customer_id, list(category ORDER BY rank) AS top_categories,
+         list(round(share, 4) ORDER BY rank) AS top_category_shares
   FROM category_rank WHERE rank <= 3 GROUP BY customer_id
+),
+rfm_scores AS (
+  SELECT customer_id,
+         ntile(5) OVER (ORDER BY last_order_at, customer_id) AS r_score,
+         ntile(5) OVER (ORDER BY frequency, customer_id) AS f_score,
+         ntile(5) OVER (ORDER BY monetary, customer_id) AS m_score
+  FROM order_stats WHERE frequency > 0
 ),
 reviews AS (
   SELECT r.customer_id, f.*
@@ -71,7 +90,10 @@ review_stats AS (
          count(*) AS review_count,
          avg(sentiment_score) AS mean_sentiment,
          avg((sentiment_label = 'negative')::INTEGER) AS negative_review_share,
-         avg((purchase_intent = 'high')::INTEGER) AS high_intent_share
+         avg((purchase_intent = 'high')::INTEGER) AS high_intent_share,
+         avg(quality_complaint::INTEGER) AS quality_complaint_share,
+         avg(service_complaint::INTEGER) AS service_complaint_share,
+         avg(price_sensitive::INTEGER) AS price_mention_share
   FROM reviews GROUP BY customer_id
 ),
 topic_rank AS (
@@ -89,8 +111,9 @@ base AS (
          greatest(date_diff('second',
            coalesce(c.signup_at, least(o.first_order_at, ss.first_session_at), $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ) / 86400.0, 0) AS tenure_days,
          o.*, ss.sessions_year, ss.browse_minutes_year, cs.cart_sessions, cs.abandoned,
-         tc.top_categories, rs.review_count, rs.mean_sentiment, rs.negative_review_share,
-         rs.high_intent_share, tt.top_topics
+         tc.top_categories, tc.top_category_shares, rs.review_count, rs.mean_sentiment, rs.negative_review_share,
+         rs.high_intent_share, rs.quality_complaint_share, rs.service_complaint_share, rs.price_mention_share,
+         tt.top_topics, rfm.r_score, rfm.f_score, rfm.m_score
   FROM ${schema}.customers c
   LEFT JOIN order_stats o USING (customer_id)
   LEFT JOIN session_stats ss USING (customer_id)
@@ -98,6 +121,7 @@ base AS (
   LEFT JOIN top_categories tc USING (customer_id)
   LEFT JOIN review_stats rs USING (customer_id)
   LEFT JOIN top_topics tt USING (customer_id)
+  LEFT JOIN rfm_scores rfm USING (customer_id)
 )
 SELECT customer_id,
        date_diff('second', last_order_at, $as_of::TIMESTAMPTZ) / 86400.0 AS recency_days,
@@ -118,7 +142,12 @@ SELECT customer_id,
        coalesce(top_categories, []::VARCHAR[]) AS top_categories,
        coalesce(review_count, 0)::INTEGER AS review_count,
        mean_sentiment, negative_review_share, high_intent_share,
-       coalesce(top_topics, []::VARCHAR[]) AS top_topics
+       coalesce(top_topics, []::VARCHAR[]) AS top_topics,
+       coalesce(r_score, 0)::INTEGER AS r_score,
+       coalesce(f_score, 0)::INTEGER AS f_score,
+       coalesce(m_score, 0)::INTEGER AS m_score,
+       coalesce(top_category_shares, []::DOUBLE[]) AS top_category_shares,
+       quality_complaint_share, service_complaint_share, price_mention_share
 FROM base
 ORDER BY customer_id
 `;

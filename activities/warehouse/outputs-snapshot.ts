@@ -10,6 +10,10 @@ export const OUTPUT_TABLES = [
   'review_features',
   'rejected_rows',
   'model_versions',
+  // Which stages each run did or reused, and the versions retention keeps.
+  'checkpoints',
+  'run_stages',
+  'pinned_versions',
 ] as const;
 
 let exporting: Promise<unknown> = Promise.resolve();

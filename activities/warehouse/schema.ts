@@ -1,4 +1,5 @@
 import type { Session } from './warehouse.ts';
+import { CHECKPOINT_DDL } from '../checkpoints-schema.ts';
 
 /**
  * Tables of the worker's warehouse file that outlive a run. Per-run staging
@@ -108,8 +109,19 @@ export const WAREHOUSE_DDL = [
      churn_risk VARCHAR NOT NULL,        -- high | medium | low
      PRIMARY KEY (version, customer_id)
    )`,
+  // Segmentation profile fields (issue 4), added by ALTER so warehouses made
+  // before them migrate in place; publish.ts appends them in this order.
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS r_score INTEGER`, // RFM quintiles 1..5, 0 = never ordered
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS f_score INTEGER`,
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS m_score INTEGER`,
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS top_category_shares DOUBLE[]`, // shares of top_categories
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS quality_complaint_share DOUBLE`,
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS service_complaint_share DOUBLE`,
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS recommended_categories VARCHAR[]`,
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS risk_flags VARCHAR[]`,
   `CREATE OR REPLACE VIEW current_profiles AS
      SELECT * FROM profiles WHERE version = (SELECT max(version) FROM profile_versions)`,
+  ...CHECKPOINT_DDL,
 ];
 
 export async function ensureWarehouseSchema(session: Session): Promise<void> {

@@ -11,6 +11,7 @@ interface RunOptions {
   asOf?: string;
   wait: boolean;
   k?: string;
+  force?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -20,6 +21,7 @@ export function registerRun(program: Command): void {
     .requiredOption('--source <folder>', 'folder with customers, orders, sessions, reviews (CSV, Parquet, NDJSON)')
     .option('--as-of <time>', 'ISO 8601 as-of time (default: the run start)')
     .option('--k <n>', 'fix the number of segments instead of measuring it')
+    .option('--force', 'redo every stage even when an earlier run with the same as-of and inputs left checkpoints')
     .option('--no-wait', 'start the run and print its workflow id')
     .action((options: RunOptions) => runCommand(options));
 }
@@ -33,7 +35,7 @@ async function runCommand(options: RunOptions): Promise<void> {
   }
   const k = options.k === undefined ? undefined : Number(options.k);
   if (k !== undefined && (!Number.isInteger(k) || k < 2)) throw new UsageError(`--k ${options.k}: must be an integer >= 2`);
-  const outcome = await runPipeline(config, { source, asOf: options.asOf, k }, { wait: options.wait, log: console.error });
+  const outcome = await runPipeline(config, { source, asOf: options.asOf, k, ...(options.force ? { force: true } : {}) }, { wait: options.wait, log: console.error });
   if (!outcome.waited) {
     console.log(outcome.workflowId);
     if (outcome.url) console.error(`Temporal UI: ${outcome.url}`);

@@ -6,6 +6,7 @@ import { progressQuery } from '../../workflows/index.ts';
 import { formatRunSummary } from '../summary.ts';
 import type { ProfileRunResult } from '../../workflows/types.ts';
 import { UsageError } from '../usage-error.ts';
+import { printBackfillStatus } from '../backfill-status.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -24,7 +25,9 @@ export function registerStatus(program: Command): void {
         });
         const url = workflowUrl(endpoint, workflowId);
         console.log(`workflow ${workflowId}: ${description.status.name}${url ? `  (${url})` : ''}`);
-        if (description.status.name === 'RUNNING') {
+        if (description.type === 'backfillProfiles' && (await printBackfillStatus(handle, description.status.name))) {
+          return;
+        } else if (description.status.name === 'RUNNING') {
           console.log(JSON.stringify(await handle.query(progressQuery), null, 2));
         } else if (description.status.name === 'COMPLETED') {
           console.log(formatRunSummary((await handle.result()) as ProfileRunResult, config.outputsPath, url));

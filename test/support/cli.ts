@@ -1,57 +1,61 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+// Runs the real `personaflow` command line in a child process, as a user would.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../bin/personaflow.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/personaflow.js', import.meta.url));
 
-export interface CliResult {
-  code: number | null;
+export interface CliOutcome {
+  code: number;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `personaflow <args>` as a real child process with the given environment. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`personaflow ${args.join(' ')} timed out; stderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+/** Runs one command to its end. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliOutcome> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
-/** Starts `personaflow <args>` and resolves once a line of its stderr matches. */
-export function startCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-  timeoutMs = 60_000,
-): Promise<{ child: ChildProcess; stderr: () => string }> {
+export interface StartedCli {
+  child: ChildProcess;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+}
+
+/**
+ * Starts a long-running command (a worker) and resolves once its output
+ * matches `ready`; rejects if it exits first or stays silent for 60 s.
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<StartedCli> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const started: StartedCli = { child, output: () => output };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`personaflow ${args.join(' ')} never printed ${ready}; stderr:\n${stderr}`));
-    }, timeoutMs);
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-      if (ready.test(stderr)) {
+      reject(new Error(`personaflow ${args.join(' ')} not ready within 60 s:\n${output}`));
+    }, 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready.test(output)) {
         clearTimeout(timer);
-        resolve({ child, stderr: () => stderr });
+        resolve(started);
       }
-    });
-    child.on('exit', (code) => {
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`personaflow ${args.join(' ')} exited with ${code} before ready; stderr:\n${stderr}`));
+      reject(new Error(`personaflow ${args.join(' ')} exited (${code ?? signal}) before ready:\n${output}`));
     });
   });
 }

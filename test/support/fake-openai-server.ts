@@ -15,6 +15,12 @@ import type { AddressInfo } from 'node:net';
  *   <<badfield>>   that review comes back with sentiment_score 7
  *   <<dup>>        that review appears twice in the reply
  *   <<wrongid>>    that review comes back under another id
+ *   <<batchfail>>  (Batch API) that line goes to the error file instead of the output
+ *
+ * Batch API: POST /v1/files (multipart upload), POST /v1/batches, GET
+ * /v1/batches/:id (in_progress on the first look, completed after), GET
+ * /v1/files/:id/content. A job whose every line fails completes with no
+ * output file, as OpenAI's do.
  */
 
 export interface FakeOpenAIOptions {
@@ -24,6 +30,33 @@ export interface FakeOpenAIOptions {
   retryAfterMs?: number;
   /** When set, a request with another bearer token gets a 401 that echoes the token back, as some servers do. */
   apiKey?: string;
+  /**
+   * Enforce OpenAI-style limits: two buckets (requests, tokens) holding a
+   * minute's worth, refilled continuously, charged when a request arrives
+   * (prompt plus completion tokens). Over either, the reply is a 429 with
+   * retry-after-ms (the time until it would fit). Every reply carries the
+   * real x-ratelimit-* headers. Without this, fixed generous headers are sent.
+   */
+  limits?: FakeLimits;
+}
+
+export interface FakeLimits {
+  requestsPerMinute: number;
+  tokensPerMinute: number;
+  /** How long this server's "minute" lasts (default 60,000 ms); tests shorten it, the reset headers tell. */
+  minuteMs?: number;
+  /** Share of the buckets full at start (default 1); the benchmark starts empty to measure steady pacing. */
+  initialFill?: number;
+}
+
+/** What the server admitted and refused (for the benchmark and tests). */
+export interface FakeStats {
+  /** Chat requests answered 200. */
+  answered: number;
+  /** Chat requests answered 429 by the limits (not by a script). */
+  throttled: number;
+  /** Prompt + completion tokens of the answered requests. */
+  tokens: number;
 }
 
 export interface FakeScript {
@@ -31,6 +64,8 @@ export interface FakeScript {
   fail?: { count: number; status: 429 | 500 | 503 | 401 };
   /** Replaces the delay before every reply, in ms. */
   latencyMs?: number;
+  /** Batch jobs created from now on end with this status instead of completing (e.g. 'expired'). */
+  batchOutcome?: 'completed' | 'expired' | 'failed';
 }
 
 export interface ReceivedRequest {
@@ -46,6 +81,7 @@ export interface FakeOpenAI {
   baseURL: string;
   /** Every request received, in order, including the ones answered with an error. */
   requests: ReceivedRequest[];
+  stats: FakeStats;
   setScript(script: FakeScript): void;
   close(): Promise<void>;
 }
@@ -59,12 +95,21 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   let failStatus = 500;
   let latencyMs = options.latencyMs ?? 0;
   const seenSystemPrompts = new Set<string>();
+  const stats: FakeStats = { answered: 0, throttled: 0, tokens: 0 };
+  const buckets = options.limits ? createBuckets(options.limits) : undefined;
+  const files = new Map<string, string>();
+  const batches = new Map<string, { job: Record<string, unknown>; looks: number; finalStatus: string }>();
+  let batchOutcome: 'completed' | 'expired' | 'failed' = 'completed';
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
+      if (req.url?.startsWith('/v1/files') || req.url?.startsWith('/v1/batches')) {
+        requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: undefined });
+        return answerBatchApi(req.method ?? '', req.url, req.headers, raw, res, { files, batches, batchOutcome, seenSystemPrompts });
+      }
       let body: any;
       try {
         body = raw ? JSON.parse(raw) : undefined;
@@ -72,6 +117,30 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         body = undefined;
       }
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+
+      // Limits are charged on arrival, as a real server admits a request before it generates.
+      if (buckets && req.method === 'POST' && req.url === '/v1/chat/completions' && failLeft === 0) {
+        const reply = buildChatReply(body, requests.length, seenSystemPrompts);
+        if ('error' in reply) return sendJson(res, 400, reply.error);
+        const cost = reply.json.usage.total_tokens;
+        const admitted = buckets.admit(cost);
+        if (!admitted.ok) {
+          stats.throttled += 1;
+          return sendJson(
+            res,
+            429,
+            { error: { message: `Rate limit reached for ${admitted.kind}`, type: admitted.kind, code: 'rate_limit_exceeded' } },
+            { 'retry-after-ms': String(admitted.retryAfterMs), ...buckets.headers() },
+          );
+        }
+        stats.answered += 1;
+        stats.tokens += cost;
+        const headers = buckets.headers();
+        const send = (): void => sendJson(res, 200, reply.json, headers);
+        if (latencyMs > 0) setTimeout(send, latencyMs);
+        else send();
+        return;
+      }
 
       const respond = (): void => {
         if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
@@ -92,7 +161,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           }
           return sendJson(res, failStatus, { error: { message: 'The server had an error while processing your request.', type: 'server_error' } });
         }
-        answerChat(res, body, requests.length, seenSystemPrompts);
+        const reply = buildChatReply(body, requests.length, seenSystemPrompts);
+        if ('error' in reply) return sendJson(res, 400, reply.error);
+        stats.answered += 1;
+        stats.tokens += reply.json.usage.total_tokens;
+        sendJson(res, 200, reply.json, rateLimitHeaders(requests.length, reply.json.usage.total_tokens));
       };
       if (latencyMs > 0) setTimeout(respond, latencyMs);
       else respond();
@@ -105,12 +178,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    stats,
     setScript(script) {
       if (script.fail) {
         failLeft = script.fail.count;
         failStatus = script.fail.status;
       }
       if (script.latencyMs !== undefined) latencyMs = script.latencyMs;
+      if (script.batchOutcome !== undefined) batchOutcome = script.batchOutcome;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -120,7 +195,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   };
 }
 
-function answerChat(res: ServerResponse, body: any, requestNumber: number, seenSystemPrompts: Set<string>): void {
+function buildChatReply(
+  body: any,
+  requestNumber: number,
+  seenSystemPrompts: Set<string>,
+): { json: any } | { error: unknown } {
   const messages: Array<{ role: string; content: string }> = Array.isArray(body?.messages) ? body.messages : [];
   const user = [...messages].reverse().find((m) => m.role === 'user');
   let reviews: Array<{ id: string; text: string }>;
@@ -128,7 +207,7 @@ function answerChat(res: ServerResponse, body: any, requestNumber: number, seenS
     reviews = JSON.parse(user?.content ?? '');
     if (!Array.isArray(reviews)) throw new Error('not an array');
   } catch {
-    return sendJson(res, 400, { error: { message: 'user message is not a JSON array of reviews', type: 'invalid_request_error' } });
+    return { error: { error: { message: 'user message is not a JSON array of reviews', type: 'invalid_request_error' } } };
   }
 
   const results: unknown[] = [];
@@ -153,10 +232,8 @@ function answerChat(res: ServerResponse, body: any, requestNumber: number, seenS
   const promptTokens = Math.ceil(promptChars / 4);
   const completionTokens = Math.ceil(content.length / 4);
 
-  sendJson(
-    res,
-    200,
-    {
+  return {
+    json: {
       id: `chatcmpl-fake-${requestNumber}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
@@ -177,8 +254,54 @@ function answerChat(res: ServerResponse, body: any, requestNumber: number, seenS
         completion_tokens_details: { reasoning_tokens: 0 },
       },
     },
-    rateLimitHeaders(requestNumber, promptTokens + completionTokens),
-  );
+  };
+}
+
+/** Requests and tokens buckets, each holding one minute's limit and refilled continuously. */
+function createBuckets(limits: FakeLimits) {
+  const minute = limits.minuteMs ?? 60_000;
+  const state = {
+    requests: { limit: limits.requestsPerMinute, level: limits.requestsPerMinute * (limits.initialFill ?? 1) },
+    tokens: { limit: limits.tokensPerMinute, level: limits.tokensPerMinute * (limits.initialFill ?? 1) },
+  };
+  let at = Date.now();
+  const refill = (): void => {
+    const now = Date.now();
+    for (const b of Object.values(state)) b.level = Math.min(b.limit, b.level + ((now - at) * b.limit) / minute);
+    at = now;
+  };
+  /** "1s", "250ms", "1m30s" as OpenAI writes durations. */
+  const duration = (ms: number): string => {
+    const whole = Math.ceil(ms);
+    if (whole < 1000) return `${whole}ms`;
+    const m = Math.floor(whole / 60_000);
+    const sec = (whole % 60_000) / 1000;
+    return `${m > 0 ? `${m}m` : ''}${sec}s`;
+  };
+  return {
+    admit(tokens: number): { ok: true } | { ok: false; kind: 'requests' | 'tokens'; retryAfterMs: number } {
+      refill();
+      for (const [kind, need] of [['requests', 1], ['tokens', tokens]] as const) {
+        const b = state[kind];
+        if (b.level < Math.min(need, b.limit)) {
+          return { ok: false, kind, retryAfterMs: Math.ceil(((need - b.level) * minute) / b.limit) };
+        }
+      }
+      state.requests.level -= 1;
+      state.tokens.level -= tokens;
+      return { ok: true };
+    },
+    headers(): Record<string, string> {
+      refill();
+      const out: Record<string, string> = {};
+      for (const [kind, b] of Object.entries(state)) {
+        out[`x-ratelimit-limit-${kind}`] = String(b.limit);
+        out[`x-ratelimit-remaining-${kind}`] = String(Math.max(0, Math.floor(b.level)));
+        out[`x-ratelimit-reset-${kind}`] = duration(((b.limit - b.level) * minute) / b.limit);
+      }
+      return out;
+    },
+  };
 }
 
 /** Deterministic stand-in for a model: a few keyword rules. */
@@ -235,4 +358,86 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     ...headers,
   });
   res.end(text);
+}
+
+interface BatchApiState {
+  files: Map<string, string>;
+  batches: Map<string, { job: Record<string, unknown>; looks: number; finalStatus: string }>;
+  batchOutcome: 'completed' | 'expired' | 'failed';
+  seenSystemPrompts: Set<string>;
+}
+
+let batchApiIds = 0;
+
+/** Enough of the files and batches endpoints for Batch API mode. */
+function answerBatchApi(
+  method: string,
+  url: string,
+  headers: IncomingHttpHeaders,
+  raw: string,
+  res: ServerResponse,
+  state: BatchApiState,
+): void {
+  if (method === 'POST' && url === '/v1/files') {
+    // multipart/form-data: the "file" part's content, between its headers and the next boundary.
+    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(String(headers['content-type']))?.slice(1).find(Boolean);
+    const part = raw.split(`--${boundary}`).find((p) => /name="file"/.test(p));
+    const content = part ? part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '') : '';
+    const id = `file-fake-${++batchApiIds}`;
+    state.files.set(id, content);
+    return sendJson(res, 200, { id, object: 'file', bytes: content.length, created_at: 0, filename: 'reviews.jsonl', purpose: 'batch', status: 'processed' });
+  }
+  if (method === 'POST' && url === '/v1/batches') {
+    const body = JSON.parse(raw) as { input_file_id: string; endpoint: string; completion_window: string };
+    const input = state.files.get(body.input_file_id);
+    if (input === undefined) return sendJson(res, 404, { error: { message: `no file ${body.input_file_id}`, type: 'invalid_request_error' } });
+    const id = `batch_fake_${++batchApiIds}`;
+    const job: Record<string, unknown> = {
+      id, object: 'batch', endpoint: body.endpoint, completion_window: body.completion_window, input_file_id: body.input_file_id,
+      status: 'validating', created_at: 0, output_file_id: null, error_file_id: null, errors: null,
+    };
+    if (state.batchOutcome === 'completed') {
+      const output: string[] = [];
+      const errors: string[] = [];
+      for (const line of input.split('\n').filter((l) => l.trim())) {
+        const item = JSON.parse(line) as { custom_id: string; body: any };
+        const text = JSON.stringify(item.body?.messages ?? []);
+        if (text.includes('<<batchfail>>')) {
+          errors.push(JSON.stringify({ id: `bri_${item.custom_id}`, custom_id: item.custom_id, response: null, error: { code: 'server_error', message: 'line failed' } }));
+          continue;
+        }
+        const reply = buildChatReply(item.body, 0, state.seenSystemPrompts);
+        const response = 'error' in reply ? { status_code: 400, body: reply.error } : { status_code: 200, request_id: 'req', body: reply.json };
+        output.push(JSON.stringify({ id: `bri_${item.custom_id}`, custom_id: item.custom_id, response, error: null }));
+      }
+      if (output.length > 0) {
+        job.output_file_id = `file-fake-${++batchApiIds}`;
+        state.files.set(String(job.output_file_id), `${output.join('\n')}\n`);
+      }
+      if (errors.length > 0) {
+        job.error_file_id = `file-fake-${++batchApiIds}`;
+        state.files.set(String(job.error_file_id), `${errors.join('\n')}\n`);
+      }
+    }
+    state.batches.set(id, { job, looks: 0, finalStatus: state.batchOutcome });
+    return sendJson(res, 200, job);
+  }
+  const batchMatch = /^\/v1\/batches\/([^/]+)$/.exec(url);
+  if (method === 'GET' && batchMatch) {
+    const entry = state.batches.get(batchMatch[1]!);
+    if (!entry) return sendJson(res, 404, { error: { message: 'no such batch', type: 'invalid_request_error' } });
+    // In progress on the first look, final after: polling is exercised.
+    entry.looks += 1;
+    entry.job.status = entry.looks === 1 ? 'in_progress' : entry.finalStatus;
+    return sendJson(res, 200, entry.job);
+  }
+  const fileMatch = /^\/v1\/files\/([^/]+)\/content$/.exec(url);
+  if (method === 'GET' && fileMatch) {
+    const content = state.files.get(fileMatch[1]!);
+    if (content === undefined) return sendJson(res, 404, { error: { message: 'no such file', type: 'invalid_request_error' } });
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': Buffer.byteLength(content) });
+    res.end(content);
+    return;
+  }
+  sendJson(res, 404, { error: { message: `no route ${method} ${url}`, type: 'invalid_request_error' } });
 }

@@ -1,0 +1,39 @@
+/**
+ * Warehouse tables of stage checkpoints and version retention (see
+ * docs/architecture.md, "Checkpoints"). Part of WAREHOUSE_DDL.
+ */
+export const CHECKPOINT_DDL = [
+  // What a run was asked to do, reduced to the fingerprint that decides reuse.
+  `CREATE TABLE IF NOT EXISTS run_inputs (
+     run_id VARCHAR PRIMARY KEY,
+     fingerprint VARCHAR,                -- null: the sources could not be listed (the load stage says why)
+     force BOOLEAN NOT NULL,             -- redo every stage, ignore checkpoints
+     inputs JSON NOT NULL                -- what the fingerprint covers: as-of, files, settings
+   )`,
+  // The latest completed stage per fingerprint: reusable by a later run with the same fingerprint.
+  `CREATE TABLE IF NOT EXISTS checkpoints (
+     fingerprint VARCHAR NOT NULL,
+     stage VARCHAR NOT NULL,             -- load | extract | features | train | publish
+     format_version INTEGER NOT NULL,    -- CHECKPOINT_FORMAT when written
+     run_id VARCHAR NOT NULL,            -- the run that did the work
+     outputs JSON NOT NULL,              -- {"schema": staging schema, "tables": [...]} (+ version for publish)
+     result JSON NOT NULL,               -- the activity's result, returned again on reuse
+     metrics JSON NOT NULL,              -- the result's numbers, for people
+     created_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (fingerprint, stage)
+   )`,
+  // Per run and stage: done here, or reused from another run's checkpoint.
+  `CREATE TABLE IF NOT EXISTS run_stages (
+     run_id VARCHAR NOT NULL,
+     stage VARCHAR NOT NULL,
+     status VARCHAR NOT NULL,            -- done | reused
+     source_run VARCHAR,                 -- reused: the run whose checkpoint it was
+     finished_at TIMESTAMPTZ NOT NULL,
+     PRIMARY KEY (run_id, stage)
+   )`,
+  // Versions kept whatever the retention (personaflow version pin <n>).
+  `CREATE TABLE IF NOT EXISTS pinned_versions (
+     version INTEGER PRIMARY KEY,
+     pinned_at TIMESTAMPTZ NOT NULL
+   )`,
+];

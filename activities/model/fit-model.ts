@@ -1,0 +1,31 @@
+import type { FeatureRow } from './feature-row.ts';
+import { FEATURE_SPEC, fitFills, type FeatureFills } from './feature-spec.ts';
+import { applyScaler, fitScaler, toMatrix, type Scaler } from './scaler.ts';
+import { trainSegmentation, type SegmentationOptions, type SegmentationResult } from './segmentation.ts';
+import { evaluateNearestCentroid, type HeldOutScores } from './classifier.ts';
+import { fitSampleFor } from './fit-sample.ts';
+
+/**
+ * The numeric part of the train stage, with no I/O: fill, transform, scale,
+ * k-means with k by measurement, and the held-out score of the assignment
+ * classifier. The train activity and the benches both call this, so what the
+ * benches measure is what runs.
+ */
+export interface FittedModel {
+  fills: FeatureFills;
+  scaler: Scaler;
+  /** The scaled matrix the segmentation ran on (row i = rows[i]). */
+  scaled: number[][];
+  segmentation: SegmentationResult;
+  heldOut: HeldOutScores;
+}
+
+export function fitModel(rows: readonly FeatureRow[], options: SegmentationOptions = {}): FittedModel {
+  const fills = fitFills(rows);
+  const raw = toMatrix(rows, FEATURE_SPEC, fills);
+  const scaler = fitScaler(raw);
+  const scaled = applyScaler(raw, scaler);
+  const segmentation = trainSegmentation(scaled, { fitSample: fitSampleFor(rows.length), ...options });
+  const heldOut = evaluateNearestCentroid(scaled, segmentation.assignments, segmentation.k);
+  return { fills, scaler, scaled, segmentation, heldOut };
+}

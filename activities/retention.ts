@@ -1,0 +1,68 @@
+import type { Session } from './warehouse/warehouse.ts';
+import { runSchema } from './warehouse/schema.ts';
+import { ident } from './warehouse/sql-quote.ts';
+
+/** Published versions kept when PERSONAFLOW_KEEP_VERSIONS is not set. */
+export const DEFAULT_KEEP_VERSIONS = 20;
+/** Staging of this many most recent input fingerprints stays for checkpoint reuse. */
+export const KEEP_STAGING_FINGERPRINTS = 3;
+
+/**
+ * Retention of published versions: profiles and segments of versions older
+ * than the newest `keep` go, except pinned ones; the current version is the
+ * newest, so it always stays. profile_versions keeps every row: it is the
+ * history of what was published, and its run_id is publish's idempotency key
+ * (a retried publish must find its version even after it was pruned).
+ * Returns the versions whose rows were deleted.
+ */
+export async function pruneVersions(s: Session, keep: number): Promise<number[]> {
+  if (!(Number.isInteger(keep) && keep >= 1)) throw new RangeError(`keep must be a positive integer, got ${keep}`);
+  return s.transaction(async (tx) => {
+    const doomed = (
+      await tx.all<{ version: number }>(
+        `SELECT DISTINCT version FROM profiles
+         WHERE version NOT IN (SELECT version FROM pinned_versions)
+           AND version NOT IN (SELECT version FROM profile_versions ORDER BY version DESC LIMIT $keep)
+         ORDER BY version`,
+        { keep },
+      )
+    ).map((r) => r.version);
+    if (doomed.length === 0) return [];
+    const versions = JSON.stringify(doomed);
+    await tx.run('DELETE FROM profiles WHERE list_contains($v::JSON::INTEGER[], version)', { v: versions });
+    await tx.run('DELETE FROM segments WHERE list_contains($v::JSON::INTEGER[], version)', { v: versions });
+    return doomed;
+  });
+}
+
+/**
+ * Drops run staging schemas nobody needs any more: a schema stays while its
+ * run is running, or while a checkpoint of one of the most recent input
+ * fingerprints points at it (a later run may reuse it). Checkpoints whose
+ * schema is dropped go with it. Returns the dropped schemas.
+ */
+export async function pruneStaging(s: Session, keepFingerprints = KEEP_STAGING_FINGERPRINTS): Promise<string[]> {
+  const keep = new Set<string>();
+  for (const row of await s.all<{ schema: string }>(
+    `SELECT DISTINCT outputs->>'schema' AS schema FROM checkpoints
+     WHERE fingerprint IN (SELECT fingerprint FROM checkpoints GROUP BY fingerprint ORDER BY max(created_at) DESC LIMIT $n)`,
+    { n: keepFingerprints },
+  )) {
+    keep.add(row.schema);
+  }
+  for (const row of await s.all<{ run_id: string }>(`SELECT run_id FROM runs WHERE status = 'running'`)) {
+    keep.add(runSchema(row.run_id));
+  }
+  const staging = await s.all<{ name: string }>(
+    `SELECT schema_name AS name FROM duckdb_schemas()
+     WHERE database_name = current_database() AND schema_name LIKE 'run\\_%' ESCAPE '\\'`,
+  );
+  const dropped = staging.map((r) => r.name).filter((name) => !keep.has(name));
+  for (const name of dropped) await s.run(`DROP SCHEMA IF EXISTS ${ident(name)} CASCADE`);
+  if (dropped.length > 0) {
+    await s.run(`DELETE FROM checkpoints WHERE list_contains($d::JSON::VARCHAR[], outputs->>'schema')`, {
+      d: JSON.stringify(dropped),
+    });
+  }
+  return dropped;
+}

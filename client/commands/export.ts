@@ -1,0 +1,53 @@
+import { renameSync, rmSync, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../worker/config.ts';
+import { withOutputsSession } from '../outputs-session.ts';
+import { literal } from '../../activities/warehouse/sql-quote.ts';
+import { UsageError } from '../usage-error.ts';
+
+const TABLES = ['profiles', 'segments'] as const;
+
+/** `personaflow export --version N --out file.parquet`: one version as Parquet, from the readers' file. */
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('write one published version (default: the current one) to a Parquet file')
+    .requiredOption('--out <file>', 'the Parquet file to write')
+    .option('--version <n>', 'the version (default: the current one)')
+    .option('--table <table>', `what to export: ${TABLES.join(' or ')}`, 'profiles')
+    .action((options: { out: string; version?: string; table: string }) => exportVersion(options));
+}
+
+async function exportVersion(options: { out: string; version?: string; table: string }): Promise<void> {
+  const table = TABLES.find((t) => t === options.table);
+  if (!table) throw new UsageError(`--table ${options.table}: expected one of ${TABLES.join(', ')}`);
+  const asked = options.version === undefined ? undefined : Number(options.version);
+  if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) {
+    throw new UsageError(`--version ${options.version}: must be a positive integer`);
+  }
+  const out = resolve(options.out);
+  if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) {
+    throw new UsageError(`--out ${options.out}: folder ${dirname(out)} does not exist`);
+  }
+  const written = await withOutputsSession(loadConfig().outputsPath, async (s) => {
+    const version =
+      asked ?? (await s.one<{ v: number | null }>('SELECT max(version) AS v FROM profile_versions'))?.v ?? undefined;
+    if (version === undefined || version === null) throw new UsageError('no version has been published yet');
+    const rows = (await s.one<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE version = $1`, [version]))!.n;
+    if (rows === 0) {
+      throw new UsageError(`version ${version} has no ${table}: never published, or removed by retention (pin versions to keep them)`);
+    }
+    // Written beside the target and renamed into place: a reader of the file
+    // never sees half a Parquet file. `version` is a checked integer.
+    const tmp = `${out}.${process.pid}.tmp`;
+    try {
+      await s.run(`COPY (SELECT * FROM ${table} WHERE version = ${version} ORDER BY ALL) TO ${literal(tmp)} (FORMAT parquet)`);
+      renameSync(tmp, out);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    return { version, rows };
+  });
+  console.log(`wrote ${written.rows} ${table} rows of version ${written.version} to ${out}`);
+}

@@ -1,0 +1,118 @@
+// The train and publish stages on generated data, twice, without a Temporal
+// server (MockActivityEnvironment): stable segment ids, the ARI between
+// versions, the new profile fields, the drift report and assignment by a
+// stored model version.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { generateSampleData } from '../../scripts/sample-data/generate.ts';
+import { Warehouse } from '../../activities/warehouse/warehouse.ts';
+import { ensureWarehouseSchema, runSchema } from '../../activities/warehouse/schema.ts';
+import { loadSources } from '../../activities/warehouse/load-sources.ts';
+import { extractReviews } from '../../activities/llm/extract-reviews.ts';
+import { OfflineExtractor } from '../../activities/llm/offline-extractor.ts';
+import { createBuildFeatures } from '../../activities/features.ts';
+import { createTrainSegments, type TrainResult } from '../../activities/train.ts';
+import { createPublishVersion } from '../../activities/publish.ts';
+import type { ActivityDeps } from '../../activities/deps.ts';
+import { withOutputsSession } from '../../client/outputs-session.ts';
+import { driftReport } from '../../client/drift-report.ts';
+import { assignCustomers } from '../../client/assign-customers.ts';
+
+const AS_OF = '2026-11-01T00:00:00.000Z';
+
+describe('train stage across two versions', () => {
+  let dir: string;
+  let warehouse: Warehouse;
+  let deps: ActivityDeps;
+  const trained: TrainResult[] = [];
+
+  async function runOnce(runId: string): Promise<TrainResult> {
+    const schema = runSchema(runId);
+    await warehouse.withSession((s) =>
+      loadSources(s, { runId, schema, sourceDir: join(dir, 'sample'), asOf: new Date(AS_OF), maxRejectShare: 0.05 }),
+    );
+    await extractReviews({ warehouse, extractor: deps.extractor, batchSize: 50, concurrency: 1 }, { runId, schema });
+    await createBuildFeatures(deps)({ runId, asOf: AS_OF });
+    const model: TrainResult = await new MockActivityEnvironment().run(createTrainSegments(deps), { runId });
+    await createPublishVersion(deps)({ runId, workflowId: `wf-${runId}`, asOf: AS_OF, modelVersion: model.modelVersion, metrics: {} });
+    return model;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'personaflow-train-'));
+    await generateSampleData({ outDir: join(dir, 'sample'), scale: 400, asOf: new Date(AS_OF), dirty: false });
+    warehouse = await Warehouse.open(join(dir, 'warehouse.duckdb'));
+    await warehouse.withSession(ensureWarehouseSchema);
+    deps = {
+      warehouse,
+      extractor: new OfflineExtractor(),
+      llm: { batchSize: 50, concurrency: 1 },
+      outputsPath: join(dir, 'outputs.duckdb'),
+      maxRejectShare: 0.05,
+    };
+    trained.push(await runOnce('run-a'));
+    trained.push(await runOnce('run-b'));
+  });
+
+  afterAll(() => {
+    warehouse?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('scores the classifier on a held-out split and keeps segment ids on a retrain of the same data', () => {
+    const [first, second] = trained;
+    expect(first!.heldOutMacroF1).toBeGreaterThan(0.9);
+    expect(first!.previousModelVersion).toBeUndefined();
+    expect(first!.newSegments).toHaveLength(first!.k);
+    expect(second!.previousModelVersion).toBe(first!.modelVersion);
+    expect(second!.ariVsPrevious).toBe(1);
+    expect(second!.newSegments).toEqual([]);
+    expect(second!.vanishedSegments).toEqual([]);
+  });
+
+  it('publishes recommended categories the customer has not bought, risk flags and RFM scores', async () => {
+    const rows = await withOutputsSession(deps.outputsPath, (s) =>
+      s.all<{ bad: number; with_recs: number; flagged: number; scored: number; n: number }>(
+        `SELECT count(*) FILTER (WHERE list_has_any(recommended_categories, top_categories)) AS bad,
+                count(*) FILTER (WHERE len(recommended_categories) > 0) AS with_recs,
+                count(*) FILTER (WHERE len(risk_flags) > 0) AS flagged,
+                count(*) FILTER (WHERE r_score BETWEEN 1 AND 5 OR (r_score = 0 AND frequency = 0)) AS scored,
+                count(*) AS n
+         FROM current_profiles`,
+      ),
+    );
+    const summary = rows[0]!;
+    expect(summary.bad).toBe(0);
+    expect(summary.with_recs).toBeGreaterThan(summary.n / 2);
+    expect(summary.flagged).toBeGreaterThan(0);
+    expect(summary.scored).toBe(summary.n);
+  });
+
+  it('reports no drift between the two versions and assigns customers with the stored model', async () => {
+    await withOutputsSession(deps.outputsPath, async (s) => {
+      const report = await driftReport(s, 1, 2);
+      expect(report.movedCustomers).toBe(0);
+      expect(report.ari).toBe(1);
+      expect(report.sizes.every((r) => r.change === 0)).toBe(true);
+      expect(report.meanChanges).toEqual([]);
+
+      const published = await s.all<{ customer_id: string; segment_id: number }>(
+        'SELECT customer_id, segment_id FROM current_profiles ORDER BY customer_id LIMIT 25',
+      );
+      const assigned = await assignCustomers(s, trained[1]!.modelVersion, { customers: published.map((r) => r.customer_id) });
+      expect(assigned.map((a) => [a.customer_id, a.segment_id])).toEqual(published.map((r) => [r.customer_id, r.segment_id]));
+      expect(assigned.every((a) => a.segment_name !== null)).toBe(true);
+      await expect(driftReport(s, 1, 9)).rejects.toThrow(/version 9 is not published/);
+
+      // The same customers from a feature file (what a data team would hand in) get the same segments.
+      const file = join(dir, 'features.parquet');
+      await s.run(`COPY (SELECT * EXCLUDE (segment_id) FROM current_profiles ORDER BY customer_id LIMIT 25) TO '${file}' (FORMAT parquet)`);
+      const fromFile = await assignCustomers(s, trained[1]!.modelVersion, { file });
+      expect(fromFile.map((a) => [a.customer_id, a.segment_id])).toEqual(published.map((r) => [r.customer_id, r.segment_id]));
+      await expect(assignCustomers(s, trained[1]!.modelVersion, { file: join(dir, 'nope.csv') })).rejects.toThrow(/no such file/);
+    });
+  });
+});

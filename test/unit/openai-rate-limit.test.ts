@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { OpenAIExtractor } from '../../activities/llm/openai-extractor.ts';
+import type { ReviewInput } from '../../activities/llm/review-features.ts';
+import type { LlmConfig } from '../../worker/config.ts';
+import { startFakeOpenAI, type FakeLimits, type FakeOpenAI } from '../support/fake-openai-server.ts';
+
+let server: FakeOpenAI | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+function extractorFor(baseURL: string, concurrency: number): OpenAIExtractor {
+  const config: LlmConfig = {
+    provider: 'openai',
+    model: 'fake-model',
+    baseURL,
+    apiKey: 'sk-test',
+    batchSize: 5,
+    concurrency,
+    maxAttempts: 3,
+    timeoutMs: 10_000,
+    structuredOutput: 'json_schema',
+  };
+  // Enough client retries that a 429 never surfaces as an error here.
+  return new OpenAIExtractor(config, { maxRetries: 6 });
+}
+
+/** `batches` batches of 5 reviews, all sent as fast as the extractor lets them. */
+async function flood(extractor: OpenAIExtractor, batches: number) {
+  const all = Array.from({ length: batches }, (_, b) =>
+    Array.from({ length: 5 }, (_, i): ReviewInput => ({ id: `b${b}-r${i}`, text: `Review ${b}-${i}: good quality, fast delivery` })),
+  );
+  const results = await Promise.all(all.map((batch) => extractor.extractBatch(batch)));
+  return results.flatMap((r) => r.outcomes);
+}
+
+describe('OpenAIExtractor under rate limits', () => {
+  // A 1-second "minute" so the buckets refill many times within the test.
+  const limits: FakeLimits = { requestsPerMinute: 1_000, tokensPerMinute: 8_000, minuteMs: 1_000 };
+
+  it('paces by the x-ratelimit headers: the work needs several refills, almost nothing is answered 429', async () => {
+    server = await startFakeOpenAI({ limits, latencyMs: 20, retryAfterMs: 10 });
+    const extractor = extractorFor(server.baseURL, 8);
+    const outcomes = await flood(extractor, 40);
+
+    expect(outcomes).toHaveLength(200);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    // More than three buckets' worth went through, so the refill was what paced it.
+    expect(server.stats.tokens).toBeGreaterThan(3 * limits.tokensPerMinute);
+    expect(server.stats.throttled).toBeLessThanOrEqual(2);
+    expect(extractor.limiter.throttled).toBe(server.stats.throttled);
+  });
+
+  it('backs off after 429s it could not foresee, honouring retry-after-ms', async () => {
+    server = await startFakeOpenAI({ limits, latencyMs: 5, retryAfterMs: 30 });
+    server.setScript({ fail: { count: 3, status: 429 } });
+    const extractor = extractorFor(server.baseURL, 8);
+    const outcomes = await flood(extractor, 6);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(extractor.limiter.throttled).toBe(3);
+    // Every refused request was sent again (by the client, after retry-after), and nothing more.
+    expect(server.requests).toHaveLength(6 + 3);
+    expect(server.requests.filter((r) => r.headers['x-stainless-retry-count'] !== '0')).toHaveLength(3);
+  });
+});

@@ -1,0 +1,158 @@
+import { ApplicationFailure, continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { ExtractPlanResult, ExtractRangeResult, ExtractResult } from '../activities/extract.ts';
+import type { ExtractionUsage } from '../activities/llm/review-features.ts';
+
+/** One JSON object in, as every workflow here; only ids, counts and numbers travel. */
+export interface ExtractReviewsInput {
+  runId: string;
+  /** Pending groups per range activity (default 500). */
+  rangeSize?: number;
+  /** Range activities in flight at once (default 2; any worker on the task queue may take them). */
+  parallelRanges?: number;
+  /** Prompt + completion tokens this run may spend; default: PERSONAFLOW_LLM_TOKEN_BUDGET of the worker. */
+  tokenBudget?: number;
+  /** Continue as new after this many ranges in one execution (default 1,000; tests set it low). */
+  maxRangesPerExecution?: number;
+  /**
+   * Batch API mode for large backfills (openai provider): each range goes out
+   * as one batch job, polled every `pollSeconds` (default 60) with durable
+   * timers; what the job does not answer is retried by the normal path.
+   */
+  batchApi?: { pollSeconds?: number };
+  /** Carried across continue-as-new; absent on the first execution. */
+  state?: ExtractState;
+}
+
+export interface ExtractState {
+  plan: ExtractPlanResult;
+  /** First group number not yet handed to a range. */
+  next: number;
+  extracted: number;
+  failed: number;
+  skipped: number;
+  usage: ExtractionUsage;
+  budgetExhausted: boolean;
+}
+
+const { planReviewExtraction, recordExtraction } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+// LLM calls: long, heartbeating (a timer beats during a slow call too), retried
+// patiently; a retry resumes from what is stored and from its heartbeat's usage.
+const { submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
+});
+const { extractReviewRange } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
+});
+
+/**
+ * The extract stage as a child of profileRun: plans once (cache, numbering),
+ * then fans out range activities over group numbers with a sliding window,
+ * and continues as new when its history grows, so a backfill of millions of
+ * reviews stays inside Temporal's history limits. Review text never enters
+ * this workflow: ranges are pairs of numbers.
+ */
+export async function extractReviewsWorkflow(input: ExtractReviewsInput): Promise<ExtractResult> {
+  const rangeSize = input.rangeSize ?? 500;
+  const parallel = input.parallelRanges ?? 2;
+  const maxRanges = input.maxRangesPerExecution ?? 1_000;
+  const state: ExtractState = input.state ?? {
+    plan: withBudget(await planReviewExtraction({ runId: input.runId }), input.tokenBudget),
+    next: 0,
+    extracted: 0,
+    failed: 0,
+    skipped: 0,
+    usage: { requests: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 },
+    budgetExhausted: false,
+  };
+  const { plan } = state;
+  const spent = (): number => state.usage.promptTokens + state.usage.completionTokens;
+
+  const inFlight = new Map<number, Promise<{ from: number; result: ExtractRangeResult }>>();
+  let started = 0;
+  const outOfRoom = (): boolean => started >= maxRanges || workflowInfo().continueAsNewSuggested;
+  for (;;) {
+    while (inFlight.size < parallel && state.next < plan.pendingGroups && !state.budgetExhausted && !outOfRoom()) {
+      const from = state.next;
+      const to = Math.min(plan.pendingGroups, from + rangeSize);
+      // Each range in flight gets an equal share of what is left, so together they stay within it.
+      let tokenBudget: number | undefined;
+      if (plan.tokenBudget !== undefined) {
+        const left = plan.tokenBudget - spent();
+        if (left <= 0) {
+          state.budgetExhausted = true;
+          break;
+        }
+        tokenBudget = Math.floor(left / parallel);
+      }
+      state.next = to;
+      started += 1;
+      const range = { runId: input.runId, from, to, tokenBudget };
+      const work = input.batchApi ? batchJobRange(range, input.batchApi.pollSeconds ?? 60) : extractReviewRange(range);
+      inFlight.set(from, work.then((result) => ({ from, result })));
+    }
+    if (inFlight.size === 0) break;
+    const { from, result } = await Promise.race(inFlight.values());
+    inFlight.delete(from);
+    state.extracted += result.extracted;
+    state.failed += result.failed;
+    state.skipped += result.skipped;
+    for (const key of Object.keys(state.usage) as Array<keyof ExtractionUsage>) state.usage[key] += result.usage[key];
+    if (result.budgetExhausted) state.budgetExhausted = true;
+  }
+
+  if (state.next < plan.pendingGroups && !state.budgetExhausted) {
+    // Out of room in this execution's history: the same work goes on in a fresh one.
+    await continueAsNew<typeof extractReviewsWorkflow>({ ...input, state });
+  }
+  // Groups never handed to a range (budget spent) have no row: count them as skipped.
+  state.skipped = plan.pendingReviews - state.extracted - state.failed;
+  const result = await recordExtraction({
+    runId: input.runId,
+    plan,
+    extracted: state.extracted,
+    failed: state.failed,
+    skipped: state.skipped,
+    usage: state.usage,
+    budgetExhausted: state.budgetExhausted,
+  });
+  if (state.budgetExhausted) {
+    throw ApplicationFailure.nonRetryable(
+      `LLM token budget of ${plan.tokenBudget} tokens (PERSONAFLOW_LLM_TOKEN_BUDGET) spent: ${spent()} tokens used; ` +
+        `${state.extracted} reviews extracted and ${state.failed} failed are stored and cached, ${state.skipped} were not extracted; ` +
+        'raise the budget or run again to continue from the cache',
+      'TokenBudgetExhausted',
+      result,
+    );
+  }
+  return result;
+}
+
+function withBudget(plan: ExtractPlanResult, tokenBudget: number | undefined): ExtractPlanResult {
+  return tokenBudget === undefined ? plan : { ...plan, tokenBudget };
+}
+
+/** One range through the Batch API, then the normal path for whatever it left. */
+async function batchJobRange(
+  range: { runId: string; from: number; to: number; tokenBudget?: number },
+  pollSeconds: number,
+): Promise<ExtractRangeResult> {
+  const { batchId } = await submitReviewBatchJob(range);
+  // Durable polling: a timer per poll; a worker restart resumes the wait. The
+  // job itself ends by its 24 h completion window, which bounds the loop.
+  for (;;) {
+    await sleep(pollSeconds * 1000);
+    if ((await reviewBatchJobStatus({ batchId })).final) break;
+  }
+  const collected = await collectReviewBatchJob({ ...range, batchId });
+  const rest = await extractReviewRange(range);
+  const usage = { ...rest.usage };
+  for (const key of Object.keys(usage) as Array<keyof ExtractionUsage>) usage[key] += collected.usage[key];
+  return { ...rest, usage };
+}
