@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactPII } from '../../activities/llm/redact.ts';
+import { findPII, redactPII } from '../../activities/llm/redact.ts';
 
 describe('redactPII', () => {
   it.each([
@@ -51,5 +51,19 @@ describe('redactPII', () => {
     expect(redactPII('Email a@b.io or call +1 (415) 555-0132, receipt at http://x.co/r/1')).toBe(
       'Email [EMAIL] or call [PHONE], receipt at [URL]',
     );
+  });
+});
+
+describe('findPII', () => {
+  it('returns exactly what redactPII replaces, as written', () => {
+    const text = 'Mail jane.doe@example.com or call +1 415-555-0132 / 138 0013 8000; size 42, $19.99, 2024-05-01.';
+    const found = findPII(text);
+    expect(found).toEqual(['jane.doe@example.com', '+1 415-555-0132', '138 0013 8000']);
+    let rebuilt = redactPII(text);
+    for (const item of found) expect(rebuilt).not.toContain(item);
+    expect(findPII('size 42, 2 stars, $19.99')).toEqual([]);
+    rebuilt = text;
+    for (const item of found) rebuilt = rebuilt.replace(item, '');
+    expect(findPII(rebuilt)).toEqual([]);
   });
 });
