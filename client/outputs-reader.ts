@@ -4,10 +4,11 @@ import { UsageError } from './usage-error.ts';
 import { Session, type Row } from '../activities/warehouse/warehouse.ts';
 
 /**
- * Runs SQL against the readers' copy of the published outputs, opened
- * read-only: it never takes the worker's lock, so queries work while runs go on.
+ * A read-only session on the readers' copy of the published outputs. It never
+ * takes the worker's lock (the worker only ever renames a finished file into
+ * this path), so queries work while runs go on.
  */
-export async function queryOutputs(outputsPath: string, sql: string): Promise<Row[]> {
+export async function withOutputsSession<T>(outputsPath: string, fn: (session: Session) => Promise<T>): Promise<T> {
   if (!existsSync(outputsPath)) {
     throw new UsageError(`no published outputs at ${outputsPath} yet: run \`npm run demo\` or \`npx personaflow run --source <folder>\` first`);
   }
@@ -15,11 +16,16 @@ export async function queryOutputs(outputsPath: string, sql: string): Promise<Ro
   try {
     const connection = await instance.connect();
     try {
-      return await new Session(connection).all(sql);
+      return await fn(new Session(connection));
     } finally {
       connection.closeSync();
     }
   } finally {
     instance.closeSync();
   }
+}
+
+/** Runs one SQL statement against the published outputs. */
+export function queryOutputs(outputsPath: string, sql: string): Promise<Row[]> {
+  return withOutputsSession(outputsPath, (session) => session.all(sql));
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../worker/config.ts';
-import { withOutputsSession } from '../outputs-session.ts';
+import { withOutputsSession } from '../outputs-reader.ts';
 import { assignCustomers, type AssignSource } from '../assign-customers.ts';
 import { textTable } from '../text-table.ts';
 import { UsageError } from '../usage-error.ts';

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../worker/config.ts';
-import { withOutputsSession } from '../outputs-session.ts';
+import { withOutputsSession } from '../outputs-reader.ts';
 import { driftReport } from '../drift-report.ts';
 import { textTable } from '../text-table.ts';
 

@@ -2,7 +2,7 @@ import { renameSync, rmSync, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../worker/config.ts';
-import { withOutputsSession } from '../outputs-session.ts';
+import { withOutputsSession } from '../outputs-reader.ts';
 import { literal } from '../../activities/warehouse/sql-quote.ts';
 import { UsageError } from '../usage-error.ts';
 

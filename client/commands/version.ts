@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../worker/config.ts';
 import { connectClient, resolveTemporal } from '../temporal.ts';
 import { inProcessWorker } from '../run-pipeline.ts';
-import { withOutputsSession } from '../outputs-session.ts';
+import { withOutputsSession } from '../outputs-reader.ts';
 import { textTable } from '../text-table.ts';
 import { UsageError } from '../usage-error.ts';
 import { versionPin } from '../../workflows/index.ts';

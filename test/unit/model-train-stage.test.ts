@@ -17,7 +17,7 @@ import { createBuildFeatures } from '../../activities/features.ts';
 import { createTrainSegments, type TrainResult } from '../../activities/train.ts';
 import { createPublishVersion } from '../../activities/publish.ts';
 import type { ActivityDeps } from '../../activities/deps.ts';
-import { withOutputsSession } from '../../client/outputs-session.ts';
+import { withOutputsSession } from '../../client/outputs-reader.ts';
 import { driftReport } from '../../client/drift-report.ts';
 import { assignCustomers } from '../../client/assign-customers.ts';
 
