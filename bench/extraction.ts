@@ -57,15 +57,16 @@ export async function run(args: string[]): Promise<void> {
   const sample = reviews.slice(0, Number(values['local-reviews']));
   const threads = Number(values['local-threads']);
   console.log(`local model ${model.split('/').at(-1)}: ${sample.length} reviews, ${threads} thread(s)`);
-  for (const sequences of [1, 2]) {
-    const extractor = new LocalExtractor({ modelPath: model, model: 'local', sequences, threads });
+  // One context with 1 and 2 sequences, then 2 single-sequence contexts (one per core).
+  for (const [contexts, sequences] of [[1, 1], [1, 2], [2, 1]] as const) {
+    const extractor = new LocalExtractor({ modelPath: model, model: 'local', sequences, threads, contexts });
     try {
       await extractor.extractBatch(sample.slice(0, 1)); // load the model outside the timing
       const started = performance.now();
       const result = await extractor.extractBatch(sample);
       const elapsed = (performance.now() - started) / 1000;
       const ok = result.outcomes.filter((o) => o.ok).length;
-      console.log(`  sequences ${sequences}: ${(sample.length / elapsed).toFixed(2)} reviews/s (${ok}/${sample.length} valid, ${(result.usage.completionTokens / elapsed).toFixed(0)} completion tokens/s)`);
+      console.log(`  contexts ${contexts} x sequences ${sequences}: ${(sample.length / elapsed).toFixed(2)} reviews/s (${ok}/${sample.length} valid, ${(result.usage.completionTokens / elapsed).toFixed(0)} completion tokens/s)`);
     } finally {
       await extractor.close();
     }

@@ -32,7 +32,10 @@ const EnvSchema = z.object({
   OPENAI_API_KEY: z.string().optional(),
   // Issue 3: local model, token budget, price table (see docs/extraction.md).
   PERSONAFLOW_LOCAL_MODEL: z.string().optional(),
-  PERSONAFLOW_LOCAL_SEQUENCES: z.coerce.number().int().min(1).max(8).default(2),
+  PERSONAFLOW_LOCAL_SEQUENCES: z.coerce.number().int().min(1).max(8).default(1),
+  // Measured (npm run bench -- extraction): 2 single-threaded contexts 1.09 reviews/s,
+  // 1 context with 2 sequences 0.67, 1 context with 1 sequence 0.72.
+  PERSONAFLOW_LOCAL_CONTEXTS: z.coerce.number().int().min(1).max(8).default(2),
   PERSONAFLOW_LLM_TOKEN_BUDGET: z.coerce.number().int().positive().optional(),
   PERSONAFLOW_LLM_PRICES: z.string().optional(),
 });
@@ -50,8 +53,10 @@ export interface LlmConfig {
   structuredOutput: 'json_schema' | 'json_object';
   /** GGUF file for the `local` provider. */
   localModelPath?: string;
-  /** Parallel sequences (one context, batched decoding) for the `local` provider. */
+  /** Parallel sequences per context (batched decoding) for the `local` provider. */
   localSequences?: number;
+  /** Contexts of the local model, one thread each: the way to use several cores. */
+  localContexts?: number;
   /** Prompt + completion tokens one run may spend; extraction stops cleanly past it. */
   tokenBudget?: number;
   /** USD per million tokens for this model (from PERSONAFLOW_LLM_PRICES or the default table). */
@@ -130,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       structuredOutput: e.PERSONAFLOW_LLM_STRUCTURED_OUTPUT,
       localModelPath: e.PERSONAFLOW_LOCAL_MODEL ? resolve(e.PERSONAFLOW_LOCAL_MODEL) : undefined,
       localSequences: e.PERSONAFLOW_LOCAL_SEQUENCES,
+      localContexts: e.PERSONAFLOW_LOCAL_CONTEXTS,
       tokenBudget: e.PERSONAFLOW_LLM_TOKEN_BUDGET,
       price: e.PERSONAFLOW_LLM_PROVIDER === 'openai' ? priceFor(llmModel, e.PERSONAFLOW_LLM_PRICES) : undefined,
     },

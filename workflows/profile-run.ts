@@ -1,8 +1,7 @@
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ProfileRunInput, ProfileRunResult, RunProgress, Stage } from './types.ts';
 import { resolveAsOf } from './as-of.ts';
-import { executeChild } from '@temporalio/workflow';
 import { extractReviewsWorkflow } from './extract-reviews.ts';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
@@ -24,9 +23,6 @@ const { loadSources } = proxyActivities<Activities>({
   startToCloseTimeout: '1 hour',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
-// Extraction is a child workflow (workflows/extract-reviews.ts): it fans out
-// heartbeating range activities and continues as new on large backfills; its
-// retry policies are declared there.
 const { trainSegments } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '10 minutes',
@@ -61,6 +57,9 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
       if (counts?.rejected) progress.counts[`${table}_rejected`] = counts.rejected;
     }
 
+    // Extraction is a child workflow (workflows/extract-reviews.ts): it fans out
+    // heartbeating range activities and continues as new on large backfills;
+    // its retry policies are declared there.
     const extraction = await stage('extract', () =>
       executeChild(extractReviewsWorkflow, {
         args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined }],

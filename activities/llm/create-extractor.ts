@@ -15,7 +15,7 @@ export function createExtractor(config: LlmConfig): ReviewFeatureExtractor {
       return new OpenAIExtractor(config);
     case 'local':
       if (!config.localModelPath) throw new ConfigError('the local provider needs PERSONAFLOW_LOCAL_MODEL (a GGUF file)');
-      return new LocalExtractor({ modelPath: config.localModelPath, model: config.model, sequences: config.localSequences });
+      return new LocalExtractor({ modelPath: config.localModelPath, model: config.model, sequences: config.localSequences, contexts: config.localContexts });
     default:
       throw new ConfigError(`unknown LLM provider "${provider}": expected offline, openai or local`);
   }

@@ -16,7 +16,7 @@ export interface LocalExtractorOptions {
   modelPath: string;
   /** Recorded as `model` in review_features (default: the file name). */
   model: string;
-  /** Parallel sequences of one context: their tokens are decoded together, which keeps both cores busy. */
+  /** Parallel sequences per context: their tokens are decoded together in one batch (default 2). */
   sequences?: number;
   /** Tokens of reply per review before it is cut off (and recorded as failed). */
   maxTokens?: number;
@@ -24,15 +24,21 @@ export interface LocalExtractorOptions {
    * CPU threads of the context (default 1). llama.cpp's threads spin-wait for
    * each other: on a 2-core machine shared with the Temporal server, DuckDB
    * and vitest, 2 threads measured over 20 times slower than 1 for the same
-   * 30 tokens. Parallelism comes from the sequences, decoded in one batch.
+   * 30 tokens. Parallelism across cores comes from separate contexts.
    */
   threads?: number;
+  /**
+   * Contexts of the model, each with its own thread(s) and sequences (default 1).
+   * Separate contexts decode independently, so two single-threaded contexts
+   * can keep two cores busy where one two-threaded context spin-waits.
+   */
+  contexts?: number;
 }
 
 interface Loaded {
   llama: Llama;
   llamaModel: LlamaModel;
-  context: LlamaContext;
+  contexts: LlamaContext[];
   grammar: LlamaGrammar;
   sessions: LlamaChatSession[];
 }
@@ -96,7 +102,7 @@ export class LocalExtractor implements ReviewFeatureExtractor {
     this.loading = undefined;
     if (!loading) return;
     const loaded = await loading;
-    await loaded.context.dispose();
+    for (const context of loaded.contexts) await context.dispose();
     await loaded.llamaModel.dispose();
     await loaded.llama.dispose();
   }
@@ -106,18 +112,21 @@ export class LocalExtractor implements ReviewFeatureExtractor {
       const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
       const llamaModel = await llama.loadModel({ modelPath: this.options.modelPath });
       const sequences = this.options.sequences ?? 2;
-      const context = await llamaModel.createContext({
-        sequences,
-        contextSize: 1024 * sequences,
-        threads: this.options.threads ?? 1,
-      });
+      const contexts: LlamaContext[] = [];
+      for (let c = 0; c < (this.options.contexts ?? 1); c++) {
+        contexts.push(
+          await llamaModel.createContext({ sequences, contextSize: 1024 * sequences, threads: this.options.threads ?? 1 }),
+        );
+      }
       const grammar = await llama.createGrammarForJsonSchema(LOCAL_FEATURES_GRAMMAR_SCHEMA as never);
-      const sessions = Array.from(
-        { length: sequences },
-        () => new LlamaChatSession({ contextSequence: context.getSequence(), systemPrompt: LOCAL_SYSTEM_PROMPT }),
+      const sessions = contexts.flatMap((context) =>
+        Array.from(
+          { length: sequences },
+          () => new LlamaChatSession({ contextSequence: context.getSequence(), systemPrompt: LOCAL_SYSTEM_PROMPT }),
+        ),
       );
       this.free.push(...sessions);
-      return { llama, llamaModel, context, grammar, sessions };
+      return { llama, llamaModel, contexts, grammar, sessions };
     })();
     return this.loading;
   }
