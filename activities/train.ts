@@ -86,7 +86,13 @@ export function createTrainSegments(deps: ActivityDeps) {
           rows,
           cardSegments(scaled, result.assignments, result.centroids, match.segmentIds),
           deps.cardWriter,
-          (error) => Context.current().log.warn('persona card writer failed; using the rule-based cards', { error: String(error) }),
+          // Only the error's class and HTTP status: an endpoint's message may echo the
+          // API key or model output (customer text), which never go to logs.
+          (error) =>
+            Context.current().log.warn('persona card writer failed; using the rule-based cards', {
+              error: error instanceof Error ? error.name : typeof error,
+              status: (error as { status?: unknown } | null)?.status,
+            }),
         );
         Context.current().heartbeat({ customers: rows.length, k: result.k, cards: cards.length });
         const metrics = {

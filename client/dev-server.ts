@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTemporalCli } from '../scripts/temporal-cli.mjs';
 import { ConfigError } from '../activities/errors.ts';
@@ -78,6 +78,7 @@ export async function ensureDevServer(options: DevServerOptions): Promise<Tempor
     ],
     { detached: options.detached, stdio: ['ignore', out, out] },
   );
+  closeSync(out); // the child has its own copy of the descriptor
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? -1));
   if (options.detached) {
@@ -88,10 +89,12 @@ export async function ensureDevServer(options: DevServerOptions): Promise<Tempor
   const deadline = Date.now() + 60_000;
   while (!(await temporalAnswers(address))) {
     if (exited !== null) {
+      if (options.detached) rmSync(pidFile, { force: true });
       throw new ConfigError(`Temporal dev server exited with code ${exited} before answering; see ${logFile}`);
     }
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
+      if (options.detached) rmSync(pidFile, { force: true });
       throw new ConfigError(`Temporal dev server did not answer at ${address} within 60 s; see ${logFile}`);
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -118,6 +121,11 @@ export function stopDetachedDevServer(home: string): boolean {
   if (!existsSync(pidFile)) return false;
   const pid = Number(readFileSync(pidFile, 'utf8'));
   rmSync(pidFile, { force: true });
+  // The pid may have been reused since: only signal a Temporal dev server.
+  if (existsSync('/proc')) {
+    const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+    if (!cmdline.includes('start-dev')) return false; // gone, or the pid now belongs to something else
+  }
   try {
     process.kill(pid, 'SIGTERM');
     return true;

@@ -16,6 +16,7 @@ import { registerVersion } from './commands/version.ts';
 import { registerBackfill } from './commands/backfill.ts';
 import { PersonaflowError } from '../activities/errors.ts';
 import { UsageError } from './usage-error.ts';
+import { debugEnabled } from '../worker/config.ts';
 
 function buildProgram(): Command {
   const program = new Command('personaflow')
@@ -51,7 +52,7 @@ main(process.argv).then(
       let e = error as Error;
       while (e?.cause instanceof Error) e = e.cause; // show the activity's own message
       console.error(`personaflow: ${e?.message ?? String(error)}`);
-      if (process.env.PERSONAFLOW_DEBUG) console.error(error);
+      if (debugEnabled()) console.error(error);
     }
     process.exit(1);
   },

@@ -29,15 +29,21 @@ export async function runPipeline(
     }
     const inProcess = options.wait ? await inProcessWorker(config, endpoint.address, log) : undefined;
     const running = inProcess?.run();
+    // If the in-process worker dies, nothing would serve the run: stop waiting then.
+    const workerDied = running?.then(() => {
+      throw new Error('the in-process worker stopped before the run finished; see the messages above');
+    });
+    workerDied?.catch(() => undefined); // handled by the race below, or moot when not waiting
     try {
       const handle = await startProfileRun(client, config, input);
       const url = workflowUrl(endpoint, handle.workflowId);
       if (!options.wait) return { waited: false, workflowId: handle.workflowId, url };
       log(`started workflow ${handle.workflowId}${url ? `\n  watch it at ${url}` : ''}`);
-      return { waited: true, result: await followRun(handle, log), url };
+      const result = await (workerDied ? Promise.race([followRun(handle, log), workerDied]) : followRun(handle, log));
+      return { waited: true, result, url };
     } finally {
       inProcess?.shutdown();
-      await running;
+      await running?.catch(() => undefined); // its error, if any, was already reported through the race
     }
   } finally {
     await client.connection.close();

@@ -41,9 +41,11 @@ export async function createPersonaflowWorker(
 ): Promise<PersonaflowWorker> {
   installRuntime();
   const warehouse = await Warehouse.open(config.warehousePath);
-  await warehouse.withSession(ensureWarehouseSchema);
   let connection: NativeConnection | undefined;
+  let extractor: ReviewFeatureExtractor | undefined;
   try {
+    await warehouse.withSession(ensureWarehouseSchema);
+    extractor = options.extractor ?? createExtractor(config.llm);
     connection = await NativeConnection.connect({ address });
     const worker = await Worker.create({
       connection,
@@ -52,7 +54,7 @@ export async function createPersonaflowWorker(
       workflowsPath: WORKFLOWS_PATH,
       activities: createActivities({
         warehouse,
-        extractor: options.extractor ?? createExtractor(config.llm),
+        extractor,
         llm: {
           batchSize: config.llm.batchSize,
           concurrency: config.llm.concurrency,
@@ -70,6 +72,7 @@ export async function createPersonaflowWorker(
       shutdownGraceTime: '10 seconds',
     });
     const conn = connection;
+    const ownExtractor = options.extractor ? undefined : extractor;
     return {
       worker,
       warehouse,
@@ -78,6 +81,7 @@ export async function createPersonaflowWorker(
           await worker.run();
         } finally {
           await conn.close();
+          await closeExtractor(ownExtractor); // the local model's contexts hold native memory
           warehouse.close();
         }
       },
@@ -85,7 +89,13 @@ export async function createPersonaflowWorker(
     };
   } catch (error) {
     await connection?.close();
+    if (!options.extractor) await closeExtractor(extractor);
     warehouse.close();
     throw error;
   }
+}
+
+async function closeExtractor(extractor: ReviewFeatureExtractor | undefined): Promise<void> {
+  const closable = extractor as (ReviewFeatureExtractor & { close?: () => Promise<void> }) | undefined;
+  await closable?.close?.();
 }

@@ -47,8 +47,9 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
     return result;
   };
 
-  await startRun({ runId, workflowId, asOf, source: input.source, k: input.k, maxRejectShare: input.maxRejectShare, force: input.force });
   try {
+    // Inside the try: a start that fails after writing its row still ends as a failed run.
+    await startRun({ runId, workflowId, asOf, source: input.source, k: input.k, maxRejectShare: input.maxRejectShare, force: input.force });
     const load = await stage('load', () =>
       loadSources({ runId, source: input.source, asOf, maxRejectShare: input.maxRejectShare }),
     );

@@ -63,7 +63,14 @@ export async function readBatchJob(extractor: OpenAIExtractor, batchId: string, 
       const text = await (await extractor.api.files.content(job.output_file_id)).text();
       for (const line of text.split('\n')) {
         if (!line.trim()) continue;
-        const item = JSON.parse(line) as { custom_id?: string; response?: { status_code?: number; body?: ChatCompletion } | null };
+        // A line that is not JSON counts as unanswered (its batch goes the normal
+        // path); JSON.parse's own message would quote model output into logs.
+        let item: { custom_id?: string; response?: { status_code?: number; body?: ChatCompletion } | null };
+        try {
+          item = JSON.parse(line);
+        } catch {
+          continue;
+        }
         const batch = batches[Number(item.custom_id)];
         const body = item.response?.body;
         if (!batch || item.response?.status_code !== 200 || !body) continue;

@@ -21,12 +21,19 @@ const CARD = /(?<![\d.+])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\
 const PHONE_PATTERNS: RegExp[] = [
   // International: +CC then 2-5 digit groups, e.g. +1 415-555-0132, +86 138-0013-8000, +44 20 7946 0958.
   /(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){2,5}(?!\d)/g,
+  // International with a 00 prefix: 0044 20 7946 0958, 0086 138 0013 8000.
+  /(?<![\w.]|\d[ .-])00\d{1,3}(?:[ .-]?\d{1,5}){2,5}(?!\d)/g,
   // Chinese mobile: 1[3-9]x then two groups of four, spaced, dashed or unbroken.
   /(?<!\d)1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)/g,
   // North American: (415) 555-0132, 415-555-0132, 415.555.0132.
   /(?<![\w+])(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\d)/g,
   // Chinese landline with area code: 010-12345678, 0755-1234567.
   /(?<!\d)0\d{2,3}-\d{7,8}(?!\d)/g,
+  // National numbers with a trunk 0 in groups: 020 7946 0958, 030 1234 5678, 06 12 34 56 78.
+  /(?<![\w.]|\d[ .-])0\d{1,4}(?:[ .-]\d{2,4}){2,4}(?![\d.,])/g,
+  // An unbroken 10-11 digit run (4155550132, 02079460958): too long for a price,
+  // a size or a year, too short for a card.
+  /(?<![\w.+])\d{10,11}(?![\d.,])/g,
 ];
 
 /** Fewer digits than this is not a phone number, whatever its shape. */

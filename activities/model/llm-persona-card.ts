@@ -97,7 +97,14 @@ export class OpenAIPersonaCardWriter implements PersonaCardWriter {
     });
     const content = completion.choices[0]?.message?.content;
     if (!content) throw new Error(`persona card for segment ${input.segmentId}: empty reply`);
-    const card = CardSchema.parse(JSON.parse(content));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(content);
+    } catch {
+      // JSON.parse quotes the reply in its message; the reply is model output about customers.
+      throw new Error(`persona card for segment ${input.segmentId}: the reply is not JSON`);
+    }
+    const card = CardSchema.parse(parsed);
     return { name: card.name.trim(), description: card.description.trim(), suggestedActions: card.suggested_actions };
   }
 }

@@ -37,7 +37,11 @@ export function exportOutputs(session: Session, outputsPath: string): Promise<vo
 
 async function writeSnapshot(session: Session, outputsPath: string): Promise<void> {
   const tmp = `${outputsPath}.${process.pid}.tmp`;
-  rmSync(tmp, { force: true });
+  const removeTmp = () => {
+    rmSync(tmp, { force: true });
+    rmSync(`${tmp}.wal`, { force: true });
+  };
+  removeTmp();
   await session.run(`ATTACH '${tmp.replaceAll("'", "''")}' AS snapshot`);
   try {
     for (const table of OUTPUT_TABLES) {
@@ -49,8 +53,11 @@ async function writeSnapshot(session: Session, outputsPath: string): Promise<voi
       `CREATE VIEW snapshot.current_profiles AS
          SELECT * FROM profiles WHERE version = (SELECT max(version) FROM profile_versions)`,
     );
-  } finally {
-    await session.run('DETACH snapshot');
+  } catch (error) {
+    await session.run('DETACH snapshot').catch(() => undefined);
+    removeTmp(); // a half-written snapshot must not linger beside the readers' file
+    throw error;
   }
+  await session.run('DETACH snapshot');
   renameSync(tmp, outputsPath);
 }

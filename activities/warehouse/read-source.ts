@@ -1,4 +1,5 @@
 import { SourceError } from '../errors.ts';
+import { redactPII } from '../llm/redact.ts';
 import type { SourceEntry, SourceFormat, SourcePart } from './source-files.ts';
 import type { TableSpec } from './source-tables.ts';
 import { ident, literal } from './sql-quote.ts';
@@ -133,7 +134,7 @@ async function mapColumns(
   const missing = spec.columns.filter((c) => c.required && !mapping.has(c.name)).map((c) => c.name);
   const [first] = missing;
   if (first !== undefined) {
-    const found = described.map((d) => d.column_name.trim()).join(', ');
+    const found = describeHeaders(described.map((d) => d.column_name.trim()));
     const what = missing.length === 1 ? 'column' : 'columns';
     throw new SourceError(
       `${part.name}: missing required ${what} ${missing.map((m) => `"${m}"`).join(', ')} (found: ${found})`,
@@ -143,8 +144,34 @@ async function mapColumns(
   return mapping;
 }
 
-/** DuckDB's message without the echoed SQL (it repeats our query, not the user's problem). */
-function duckdbMessage(error: unknown): string {
+/**
+ * DuckDB's message, cut to what says what is wrong. This text becomes a
+ * Temporal failure and a log line, so it must not carry customer data: DuckDB
+ * echoes the offending row ("Original Line: ...") and our SQL after it, so
+ * everything from the first blank line or "Original Line" on is dropped, and
+ * what is left is redacted and clipped.
+ */
+export function duckdbMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split(/\n\s*\nLINE \d+:/)[0]?.trim() ?? message;
+  const kept: string[] = [];
+  for (const line of message.split('\n')) {
+    if (line.trim() === '' || /original line/i.test(line) || /^LINE \d+:/.test(line)) break;
+    kept.push(line.trim());
+  }
+  return clip(redactPII(kept.join(' ')), 300);
+}
+
+/**
+ * The headers of a file for an error message. A file without a header row has
+ * its first data row read as headers, which may be review text or an e-mail:
+ * only names that look like column names are shown.
+ */
+export function describeHeaders(headers: string[]): string {
+  const names = headers.filter((h) => /^[A-Za-z_][A-Za-z0-9_ ]{0,40}$/.test(h));
+  const others = headers.length - names.length;
+  return others === 0 ? names.join(', ') : `${[...names, `${others} header(s) that do not look like column names`].join(', ')}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

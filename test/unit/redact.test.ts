@@ -67,3 +67,22 @@ describe('findPII', () => {
     expect(findPII(rebuilt)).toEqual([]);
   });
 });
+
+describe('redactPII: phone formats without a + or North American grouping', () => {
+  it.each([
+    ['call 4155550132 now', 'call [PHONE] now'],
+    ['ring 020 7946 0958 after six', 'ring [PHONE] after six'],
+    ['from abroad 0044 20 7946 0958', 'from abroad [PHONE]'],
+    ['mobile 06 12 34 56 78', 'mobile [PHONE]'],
+    ['0086 138 0013 8000', '[PHONE]'],
+  ])('%s', (text, expected) => {
+    expect(redactPII(text)).toBe(expected);
+  });
+
+  it.each(['order 12345 arrived', 'paid 1,299.00', 'took 10 days', '3 for 20', 'model 2024 version', 'on 2024-05-01'])(
+    'leaves %s alone',
+    (text) => {
+      expect(redactPII(text)).toBe(text);
+    },
+  );
+});
