@@ -1,3 +1,4 @@
+import type { ExtractResult } from '../activities/extract.ts';
 // Inputs, results and query shapes of the workflows. Kept small: ids, counts,
 // references. Row data and review text never travel through Temporal.
 
@@ -50,21 +51,8 @@ export interface ProfileRunResult {
   modelVersion: string;
   customers: number;
   tables: Record<string, TableCounts | null>;
-  extraction: {
-    extractor: string;
-    model: string;
-    reviews: number;
-    cacheHits: number;
-    extracted: number;
-    failed: number;
-    requests: number;
-    // LLM accounting (issue 3); optional so results of older runs still read.
-    promptTokens?: number;
-    completionTokens?: number;
-    cachedPromptTokens?: number;
-    /** Estimated USD from the price table; null when the model has no price. */
-    costUsd?: number | null;
-  };
+  /** The extract stage's accounting, as stored in runs.llm. */
+  extraction: ExtractResult;
   k: number;
   silhouette: number;
   /** Assignment classifier's held-out scores and segment id stability against the previous version (issue 4). */

@@ -18,6 +18,7 @@ import {
   DEFAULT_OVERLAP,
   OVERLAP_POLICIES,
   overlapPolicy,
+  type ScheduleCreateOptions,
 } from '../schedule-options.ts';
 
 /**
@@ -121,18 +122,8 @@ export function registerSchedule(program: Command): void {
     );
 }
 
-interface CreateFlags {
-  source: string;
-  cron?: string;
-  every?: string;
-  timeZone: string;
-  overlap: string;
-  catchupWindow: string;
-  jitter?: string;
-  k?: string;
-  paused?: boolean;
-  note?: string;
-}
+/** The options as commander hands them over: like ScheduleCreateOptions, with k still text. */
+type CreateFlags = Omit<ScheduleCreateOptions, 'k'> & { k?: string };
 
 async function withClient(work: (client: Client, config: Config) => Promise<void>): Promise<void> {
   const config = loadConfig();
