@@ -28,9 +28,12 @@ export function recordingRunInputs(deps: ActivityDeps, startRun: (input: StartRu
       promptVersion: PROMPT_VERSION,
     });
     await deps.warehouse.withSession((s) =>
-      s.run(
-        `INSERT INTO run_inputs VALUES ($run_id, $fingerprint, $force, $inputs::JSON) ON CONFLICT (run_id) DO NOTHING`,
-        { run_id: input.runId, fingerprint, force: input.force ?? false, inputs: JSON.stringify(inputs) },
+      s.transaction((tx) =>
+        tx.run(
+          `INSERT INTO run_inputs SELECT $run_id, $fingerprint, $force, $inputs::JSON
+           WHERE NOT EXISTS (SELECT 1 FROM run_inputs WHERE run_id = $run_id)`,
+          { run_id: input.runId, fingerprint, force: input.force ?? false, inputs: JSON.stringify(inputs) },
+        ),
       ),
     );
   };

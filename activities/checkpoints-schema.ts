@@ -5,7 +5,7 @@
 export const CHECKPOINT_DDL = [
   // What a run was asked to do, reduced to the fingerprint that decides reuse.
   `CREATE TABLE IF NOT EXISTS run_inputs (
-     run_id VARCHAR PRIMARY KEY,
+     run_id VARCHAR NOT NULL,            -- key
      fingerprint VARCHAR,                -- null: the sources could not be listed (the load stage says why)
      force BOOLEAN NOT NULL,             -- redo every stage, ignore checkpoints
      inputs JSON NOT NULL                -- what the fingerprint covers: as-of, files, settings
@@ -19,8 +19,7 @@ export const CHECKPOINT_DDL = [
      outputs JSON NOT NULL,              -- {"schema": staging schema, "tables": [...]} (+ version for publish)
      result JSON NOT NULL,               -- the activity's result, returned again on reuse
      metrics JSON NOT NULL,              -- the result's numbers, for people
-     created_at TIMESTAMPTZ NOT NULL,
-     PRIMARY KEY (fingerprint, stage)
+     created_at TIMESTAMPTZ NOT NULL     -- key: (fingerprint, stage)
    )`,
   // Per run and stage: done here, or reused from another run's checkpoint.
   `CREATE TABLE IF NOT EXISTS run_stages (
@@ -28,12 +27,11 @@ export const CHECKPOINT_DDL = [
      stage VARCHAR NOT NULL,
      status VARCHAR NOT NULL,            -- done | reused
      source_run VARCHAR,                 -- reused: the run whose checkpoint it was
-     finished_at TIMESTAMPTZ NOT NULL,
-     PRIMARY KEY (run_id, stage)
+     finished_at TIMESTAMPTZ NOT NULL    -- key: (run_id, stage)
    )`,
   // Versions kept whatever the retention (personaflow version pin <n>).
   `CREATE TABLE IF NOT EXISTS pinned_versions (
-     version INTEGER PRIMARY KEY,
+     version INTEGER NOT NULL,           -- key
      pinned_at TIMESTAMPTZ NOT NULL
    )`,
 ];

@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps.ts';
 import type { Session } from './warehouse/warehouse.ts';
 import { runSchema } from './warehouse/schema.ts';
-import { ident } from './warehouse/sql-quote.ts';
+import { ident, qualified } from './warehouse/sql-quote.ts';
 import { CHECKPOINT_FORMAT } from './checkpoints-fingerprint.ts';
 
 /**
@@ -85,8 +85,9 @@ async function reuse<R>(
   const result = await s.transaction(async (tx) => {
     await copyStaging(tx, checkpoint.run_id, checkpoint.schema, runId);
     const out = options.onReuse ? await options.onReuse(tx, ctx, recorded) : recorded;
+    await tx.run('DELETE FROM run_stages WHERE run_id = $1 AND stage = $2', [runId, stage]);
     await tx.run(
-      `INSERT OR REPLACE INTO run_stages VALUES ($run_id, $stage, 'reused', $source_run, now())`,
+      `INSERT INTO run_stages VALUES ($run_id, $stage, 'reused', $source_run, now())`,
       { run_id: runId, stage, source_run: checkpoint.run_id },
     );
     await tx.run(`UPDATE runs SET stage = $stage WHERE run_id = $run_id`, { run_id: runId, stage });
@@ -107,9 +108,9 @@ async function copyStaging(s: Session, sourceRun: string, sourceSchema: string, 
   );
   if (already) return;
   const target = runSchema(runId);
-  await s.run(`CREATE SCHEMA IF NOT EXISTS ${ident(target)}`);
+  await s.run(`CREATE SCHEMA IF NOT EXISTS ${qualified(target)}`);
   for (const table of await tablesOf(s, sourceSchema)) {
-    await s.run(`CREATE OR REPLACE TABLE ${ident(target)}.${ident(table)} AS SELECT * FROM ${ident(sourceSchema)}.${ident(table)}`);
+    await s.run(`CREATE OR REPLACE TABLE ${qualified(target)}.${ident(table)} AS SELECT * FROM ${qualified(sourceSchema)}.${ident(table)}`);
   }
 }
 
@@ -127,8 +128,9 @@ async function record<R>(
     Object.entries((result ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'number'),
   );
   await s.transaction(async (tx) => {
+    await tx.run('DELETE FROM checkpoints WHERE fingerprint = $1 AND stage = $2', [fingerprint, stage]);
     await tx.run(
-      `INSERT OR REPLACE INTO checkpoints VALUES ($fp, $stage, $format, $run_id, $outputs::JSON, $result::JSON, $metrics::JSON, now())`,
+      `INSERT INTO checkpoints VALUES ($fp, $stage, $format, $run_id, $outputs::JSON, $result::JSON, $metrics::JSON, now())`,
       {
         fp: fingerprint,
         stage,
@@ -148,7 +150,8 @@ async function record<R>(
         { fp: fingerprint, run_id: runId, later: JSON.stringify(later) },
       );
     }
-    await tx.run(`INSERT OR REPLACE INTO run_stages VALUES ($run_id, $stage, 'done', NULL, now())`, { run_id: runId, stage });
+    await tx.run('DELETE FROM run_stages WHERE run_id = $1 AND stage = $2', [runId, stage]);
+    await tx.run(`INSERT INTO run_stages VALUES ($run_id, $stage, 'done', NULL, now())`, { run_id: runId, stage });
   });
 }
 
@@ -164,7 +167,7 @@ export async function reusedStages(s: Session, runId: string): Promise<Checkpoin
 
 async function tablesOf(s: Session, schema: string): Promise<string[]> {
   const rows = await s.all<{ name: string }>(
-    `SELECT table_name AS name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 ORDER BY 1`,
+    `SELECT table_name AS name FROM duckdb_tables() WHERE (database_name || '.' || schema_name) = $1 ORDER BY 1`,
     [schema],
   );
   return rows.map((r) => r.name);
@@ -172,7 +175,7 @@ async function tablesOf(s: Session, schema: string): Promise<string[]> {
 
 async function schemaExists(s: Session, schema: string): Promise<boolean> {
   const row = await s.one(
-    `SELECT 1 FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = $1`,
+    `SELECT 1 FROM duckdb_schemas() WHERE (database_name || '.' || schema_name) = $1`,
     [schema],
   );
   return row !== undefined;

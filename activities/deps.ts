@@ -15,8 +15,6 @@ export interface ActivityDeps {
     /** Price of the configured model, for the cost estimate in runs.llm. */
     price?: ModelPrice;
   };
-  /** The readers' copy of the published outputs (see publish.ts). */
-  outputsPath: string;
   /** Default rejected share per table before a run fails. */
   maxRejectShare: number;
   /** Published versions to keep (default 20); the current and pinned ones always stay. */

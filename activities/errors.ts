@@ -39,10 +39,10 @@ export class ConfigError extends PersonaflowError {
   override name = 'ConfigError';
 }
 
-/** The warehouse file is held by another process: DuckDB allows one writer per file. */
-export class WarehouseBusyError extends PersonaflowError {
-  override name = 'WarehouseBusyError';
-  constructor(readonly path: string, cause: unknown) {
-    super(`warehouse ${path} is held by another process (a running \`personaflow worker\`?)`, { cause });
+/** The store (DuckLake catalog or data path) cannot be reached or opened. */
+export class StoreUnavailableError extends PersonaflowError {
+  override name = 'StoreUnavailableError';
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
   }
 }

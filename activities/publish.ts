@@ -1,11 +1,10 @@
 import type { ActivityDeps } from './deps.ts';
 import { asActivity } from './temporal-failure.ts';
-import { runSchema } from './warehouse/schema.ts';
-import { exportOutputs } from './warehouse/outputs-snapshot.ts';
+import { runSchema, VERSION_COMMIT_MESSAGE } from './warehouse/schema.ts';
 import { heartbeatWhile } from './heartbeat-while.ts';
-import { SerialQueue } from './serial-queue.ts';
 import { holdAfterPublishCommit } from './test-hooks.ts';
-import { DEFAULT_KEEP_VERSIONS, pruneStaging, pruneVersions } from './retention.ts';
+import { DEFAULT_KEEP_VERSIONS, pruneStaging, pruneVersions, expireOldSnapshots } from './retention.ts';
+import { LAKE } from './warehouse/lake.ts';
 import type { SegmentSummary } from '../workflows/types.ts';
 import type { Session } from './warehouse/warehouse.ts';
 
@@ -21,42 +20,53 @@ export interface PublishResult {
   version: number;
   customers: number;
   segments: SegmentSummary[];
-  outputsPath: string;
+  /** The DuckLake snapshot the version was committed in (time travel: AT (VERSION => snapshot)). */
+  snapshotId: number;
 }
 
 /**
  * Publish stage: version N of profiles, segments and profile_versions in one
- * transaction, then the readers' snapshot. The run id is the idempotency key:
- * a retry after the commit finds its version and does not publish again.
+ * DuckLake transaction, i.e. one snapshot: readers see all of it or none. The
+ * run id is the idempotency key: a retry after the commit finds its version
+ * and does not publish again. Concurrent publications (a backfill, several
+ * workers) each update the one row of version_counter, so only one of two
+ * racing commits succeeds; the other is redone whole and takes the next number.
  */
-const versionAssignment = new SerialQueue();
-
 export function createPublishVersion(deps: ActivityDeps) {
   return async function publishVersion(input: PublishInput): Promise<PublishResult> {
     return asActivity(() => heartbeatWhile(() =>
       deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
-        // Parallel runs (backfills) would otherwise both claim max(version) + 1.
-        const version = await versionAssignment.run(() => s.transaction(async (tx) => {
+        const version = await s.transaction(async (tx) => {
           const existing = await tx.one<{ version: number }>(
-            'SELECT version FROM profile_versions WHERE run_id = $1',
+            'SELECT version FROM profile_version_rows WHERE run_id = $1',
             [input.runId],
           );
           if (existing) return existing.version;
-          const next = (await tx.one<{ v: number }>('SELECT coalesce(max(version), 0) + 1 AS v FROM profile_versions'))!.v;
+          await tx.run('UPDATE version_counter SET last_version = last_version + 1');
+          const next = (await tx.one<{ v: number }>('SELECT last_version AS v FROM version_counter'))!.v;
           await insertVersion(tx, schema, next, input);
+          await tx.run(`CALL ${LAKE}.set_commit_message('personaflow', $1, extra_info => $2)`, [
+            VERSION_COMMIT_MESSAGE,
+            JSON.stringify({ version: next, run_id: input.runId }),
+          ]);
           return next;
-        }));
+        });
         await holdAfterPublishCommit(deps.holdAfterPublishCommit, version);
+        // Retention after the commit: a failure here leaves a published version and a retry finds it.
         await pruneVersions(s, deps.keepVersions ?? DEFAULT_KEEP_VERSIONS);
-        await exportOutputs(s, deps.outputsPath);
         // Staging stays while checkpoints may reuse it; older staging goes (retention.ts).
         await pruneStaging(s);
+        await expireOldSnapshots(s);
+        const row = (await s.one<{ n: number; snapshot_id: number }>(
+          'SELECT customers AS n, snapshot_id FROM profile_versions WHERE version = $1',
+          [version],
+        ))!;
         return {
           version,
-          customers: (await s.one<{ n: number }>('SELECT customers AS n FROM profile_versions WHERE version = $1', [version]))!.n,
+          customers: row.n,
           segments: await segmentSummaries(s, version),
-          outputsPath: deps.outputsPath,
+          snapshotId: row.snapshot_id,
         };
       }),
     ));
@@ -86,7 +96,7 @@ async function insertVersion(tx: Session, schema: string, version: number, input
     { version },
   );
   await tx.run(
-    `INSERT INTO profile_versions
+    `INSERT INTO profile_version_rows
      SELECT $version, $run_id, $workflow_id, $as_of::TIMESTAMPTZ, now(), $mv,
             (SELECT count(*) FROM ${schema}.assignments), (SELECT count(*) FROM ${schema}.segment_cards), $metrics::JSON`,
     { ...params, run_id: input.runId, workflow_id: input.workflowId, metrics: JSON.stringify(input.metrics) },

@@ -1,7 +1,6 @@
 import type { ActivityDeps } from './deps.ts';
 import { asActivity } from './temporal-failure.ts';
 import { PersonaflowError } from './errors.ts';
-import { exportOutputs } from './warehouse/outputs-snapshot.ts';
 
 export interface VersionPinInput {
   version: number;
@@ -23,8 +22,7 @@ export class VersionNotAvailableError extends PersonaflowError {
 
 /**
  * Pins or unpins a published version: retention (retention.ts) never removes
- * a pinned one. Runs on the worker because only it may write the warehouse;
- * the readers' snapshot is refreshed so `pinned_versions` shows the change.
+ * a pinned one. Runs on a worker: readers attach the store read-only.
  */
 export function createSetVersionPin(deps: ActivityDeps) {
   return async function setVersionPin(input: VersionPinInput): Promise<VersionPinResult> {
@@ -39,9 +37,10 @@ export function createSetVersionPin(deps: ActivityDeps) {
         if (input.pinned && !was && !known.kept) {
           throw new VersionNotAvailableError(`version ${input.version} was already removed by retention; it cannot be pinned`);
         }
-        if (input.pinned && !was) await s.run('INSERT INTO pinned_versions VALUES ($1, now())', [input.version]);
-        if (!input.pinned && was) await s.run('DELETE FROM pinned_versions WHERE version = $1', [input.version]);
-        if (was !== input.pinned) await exportOutputs(s, deps.outputsPath);
+        await s.transaction(async (tx) => {
+          await tx.run('DELETE FROM pinned_versions WHERE version = $1', [input.version]);
+          if (input.pinned) await tx.run('INSERT INTO pinned_versions VALUES ($1, now())', [input.version]);
+        });
         return { version: input.version, pinned: input.pinned, changed: was !== input.pinned };
       }),
     );

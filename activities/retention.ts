@@ -1,6 +1,7 @@
 import type { Session } from './warehouse/warehouse.ts';
 import { runSchema } from './warehouse/schema.ts';
-import { ident } from './warehouse/sql-quote.ts';
+import { qualified } from './warehouse/sql-quote.ts';
+import { LAKE, WORK } from './warehouse/lake.ts';
 
 /** Published versions kept when PERSONAFLOW_KEEP_VERSIONS is not set. */
 export const DEFAULT_KEEP_VERSIONS = 20;
@@ -22,7 +23,7 @@ export async function pruneVersions(s: Session, keep: number): Promise<number[]>
       await tx.all<{ version: number }>(
         `SELECT DISTINCT version FROM profiles
          WHERE version NOT IN (SELECT version FROM pinned_versions)
-           AND version NOT IN (SELECT version FROM profile_versions ORDER BY version DESC LIMIT $keep)
+           AND version NOT IN (SELECT version FROM profile_version_rows ORDER BY version DESC LIMIT $keep)
          ORDER BY version`,
         { keep },
       )
@@ -54,15 +55,50 @@ export async function pruneStaging(s: Session, keepFingerprints = KEEP_STAGING_F
     keep.add(runSchema(row.run_id));
   }
   const staging = await s.all<{ name: string }>(
-    `SELECT schema_name AS name FROM duckdb_schemas()
-     WHERE database_name = current_database() AND schema_name LIKE 'run\\_%' ESCAPE '\\'`,
+    `SELECT database_name || '.' || schema_name AS name FROM duckdb_schemas()
+     WHERE database_name = $work AND schema_name LIKE 'run\\_%' ESCAPE '\\'`,
+    { work: WORK },
   );
   const dropped = staging.map((r) => r.name).filter((name) => !keep.has(name));
-  for (const name of dropped) await s.run(`DROP SCHEMA IF EXISTS ${ident(name)} CASCADE`);
+  for (const name of dropped) await s.run(`DROP SCHEMA IF EXISTS ${qualified(name)} CASCADE`);
   if (dropped.length > 0) {
     await s.run(`DELETE FROM checkpoints WHERE list_contains($d::JSON::VARCHAR[], outputs->>'schema')`, {
       d: JSON.stringify(dropped),
     });
   }
   return dropped;
+}
+
+/** Files in the data paths that no snapshot knows (a writer killed mid-commit) go after this long. */
+export const ORPHAN_GRACE = '1 hour';
+
+/**
+ * DuckLake keeps every snapshot, and with it every data file ever written,
+ * until snapshots are expired. The readers' lake keeps the snapshots of the
+ * versions retention keeps (so `AT (VERSION => …)` reaches each of them) and
+ * the newest one; the work lake keeps only its newest (staging that still
+ * exists is in it). Then the files no kept snapshot needs are removed, and
+ * orphans older than ORPHAN_GRACE. Best effort: a version is already
+ * published when this runs, so a failure is reported, never raised.
+ */
+export async function expireOldSnapshots(s: Session, log: (line: string) => void = console.warn): Promise<void> {
+  try {
+    const doomed = await s.all<{ id: number }>(
+      `SELECT snapshot_id AS id FROM ${LAKE}.snapshots()
+       WHERE snapshot_id < (SELECT max(snapshot_id) FROM ${LAKE}.snapshots())
+         AND snapshot_id NOT IN (
+           SELECT snapshot_id FROM version_snapshots
+           WHERE version IN (SELECT DISTINCT version FROM profiles) OR version IN (SELECT version FROM pinned_versions))`,
+    );
+    if (doomed.length > 0) {
+      await s.run(`CALL ducklake_expire_snapshots('${LAKE}', versions => $1::JSON::UBIGINT[])`, [JSON.stringify(doomed.map((r) => r.id))]);
+    }
+    await s.run(`CALL ducklake_expire_snapshots('${WORK}', older_than => (SELECT max(snapshot_time) FROM ${WORK}.snapshots()))`);
+    for (const lake of [LAKE, WORK]) {
+      await s.run(`CALL ducklake_cleanup_old_files('${lake}', cleanup_all => true)`);
+      await s.run(`CALL ducklake_delete_orphaned_files('${lake}', older_than => now() - INTERVAL '${ORPHAN_GRACE}')`);
+    }
+  } catch (error) {
+    log(`personaflow: retention could not expire old snapshots this time (${(error as Error).message.split('\n')[0]}); the next publication tries again`);
+  }
 }

@@ -13,11 +13,13 @@ export function createStartRun({ warehouse }: ActivityDeps) {
   return async function startRun(input: StartRunInput): Promise<void> {
     await warehouse.withSession(async (s) => {
       await ensureWarehouseSchema(s);
-      await s.run(
-        `INSERT INTO runs (run_id, workflow_id, as_of, source, status, stage, started_at)
-         VALUES ($run_id, $workflow_id, $as_of::TIMESTAMPTZ, $source, 'running', 'starting', now())
-         ON CONFLICT (run_id) DO NOTHING`,
-        { run_id: input.runId, workflow_id: input.workflowId, as_of: input.asOf, source: input.source },
+      await s.transaction((tx) =>
+        tx.run(
+          `INSERT INTO runs (run_id, workflow_id, as_of, source, status, stage, started_at)
+           SELECT $run_id, $workflow_id, $as_of::TIMESTAMPTZ, $source, 'running', 'starting', now()
+           WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = $run_id)`,
+          { run_id: input.runId, workflow_id: input.workflowId, as_of: input.asOf, source: input.source },
+        ),
       );
     });
   };

@@ -1,3 +1,4 @@
+import { splitSchema } from './warehouse/sql-quote.ts';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
 import { asActivity } from './temporal-failure.ts';
@@ -116,8 +117,9 @@ export function createTrainSegments(deps: ActivityDeps) {
         };
 
         await s.transaction(async (tx) => {
+          await tx.run('DELETE FROM model_versions WHERE model_version = $1', [modelVersion]); // a retried train replaces its row
           await tx.run(
-            `INSERT OR REPLACE INTO model_versions (model_version, run_id, created_at, k, artifact, metrics)
+            `INSERT INTO model_versions (model_version, run_id, created_at, k, artifact, metrics)
              VALUES ($mv, $run_id, now(), $k, $artifact::JSON, $metrics::JSON)`,
             {
               mv: modelVersion,
@@ -188,7 +190,8 @@ async function writeAssignments(
     `CREATE OR REPLACE TABLE ${schema}.assignments_raw (customer_id VARCHAR, segment_id INTEGER, value_tier VARCHAR,
        churn_risk VARCHAR, risk_flags VARCHAR)`,
   );
-  const appender = await s.raw.createAppender('assignments_raw', schema);
+  const target = splitSchema(schema);
+  const appender = await s.raw.createAppender('assignments_raw', target.schema, target.catalog);
   try {
     rows.forEach((row, i) => {
       const [tier, risk, flags] = rules(row);

@@ -1,31 +1,61 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import { StatementType } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
 import { UsageError } from './usage-error.ts';
-import { Session, type Row } from '../activities/warehouse/warehouse.ts';
+import { Session, Warehouse, type Row } from '../activities/warehouse/warehouse.ts';
+import { describeCatalog, sqliteCatalogFile, type LakeConfig } from '../activities/warehouse/lake.ts';
+
+export interface ReadOptions {
+  /** A published profile version: the session sees the store exactly as that version's snapshot left it. */
+  version?: number;
+}
 
 /**
- * A read-only session on the readers' copy of the published outputs. It never
- * takes the worker's lock (the worker only ever renames a finished file into
- * this path), so queries work while runs go on.
+ * A read-only session on the store: the lake attached read-only and locked
+ * down (activities/warehouse/lake.ts), so it needs no worker and never waits
+ * for one. A session sees the newest committed snapshot when it starts; with
+ * `version` it sees the snapshot that version was published in.
  */
-export async function withOutputsSession<T>(outputsPath: string, fn: (session: Session) => Promise<T>): Promise<T> {
-  if (!existsSync(outputsPath)) {
-    throw new UsageError(`no published outputs at ${outputsPath} yet: run \`npm run demo\` or \`npx personaflow run --source <folder>\` first`);
+export async function withOutputsSession<T>(lake: LakeConfig, fn: (session: Session) => Promise<T>, options: ReadOptions = {}): Promise<T> {
+  const catalogFile = sqliteCatalogFile(lake);
+  if (catalogFile && !existsSync(catalogFile)) {
+    throw new UsageError(`no published outputs at ${catalogFile} yet: run \`npm run demo\` or \`npx personaflow run --source <folder>\` first`);
   }
-  const instance = await DuckDBInstance.create(outputsPath, { access_mode: 'READ_ONLY' });
+  const snapshot = options.version === undefined ? undefined : await snapshotOf(lake, options.version);
+  const store = await Warehouse.openLake(lake, { readOnly: true, snapshotVersion: snapshot });
   try {
-    const connection = await instance.connect();
-    try {
-      return await fn(new Session(connection));
-    } finally {
-      connection.closeSync();
-    }
+    return await store.withSession(fn);
   } finally {
-    instance.closeSync();
+    store.close();
   }
 }
 
-/** Runs one SQL statement against the published outputs. */
-export function queryOutputs(outputsPath: string, sql: string): Promise<Row[]> {
-  return withOutputsSession(outputsPath, (session) => session.all(sql));
+async function snapshotOf(lake: LakeConfig, version: number): Promise<number> {
+  const row = await withOutputsSession(lake, (s) =>
+    s.one<{ snapshot_id: number | null }>('SELECT snapshot_id FROM profile_versions WHERE version = $1', [version]),
+  );
+  if (!row) throw new UsageError(`profile version ${version} was never published in ${describeCatalog(lake)} (see: personaflow version list)`);
+  if (row.snapshot_id === null) {
+    throw new UsageError(`profile version ${version} is no longer reachable: retention expired its snapshot (pin versions to keep them: personaflow version pin <n>)`);
+  }
+  return row.snapshot_id;
+}
+
+/** Statements a reader may run: queries and their plans. Everything else is refused before it runs. */
+const READ_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
+
+/** Runs one query against the published outputs (read-only: other statements are refused). */
+export function queryOutputs(lake: LakeConfig, sql: string, options: ReadOptions = {}): Promise<Row[]> {
+  return withOutputsSession(
+    lake,
+    async (session) => {
+      const statements = await session.raw.extractStatements(sql);
+      if (statements.count !== 1) throw new UsageError(`query takes exactly one SQL statement, got ${statements.count}`);
+      const prepared = await statements.prepare(0);
+      if (!READ_STATEMENTS.has(prepared.statementType)) {
+        throw new UsageError(`query is read-only: only SELECT (and EXPLAIN) statements run here, got ${StatementType[prepared.statementType]}`);
+      }
+      return session.all(sql);
+    },
+    options,
+  );
 }

@@ -4,7 +4,6 @@ import { connectClient, resolveTemporal, workerIsPolling, workflowUrl } from './
 import { startProfileRun } from './start-run.ts';
 import { followRun } from './progress.ts';
 import { createPersonaflowWorker } from '../worker/create-worker.ts';
-import { WarehouseBusyError } from '../activities/errors.ts';
 
 export type PipelineOutcome =
   | { waited: true; result: ProfileRunResult; url?: string }
@@ -13,7 +12,7 @@ export type PipelineOutcome =
 /**
  * Starts a profileRun on Temporal (embedded dev server unless TEMPORAL_ADDRESS
  * is set) and, when waiting, follows it to the end, served by a worker inside
- * this process unless a worker process already owns the warehouse.
+ * this process (and by any worker processes polling the same queue).
  */
 export async function runPipeline(
   config: Config,
@@ -51,18 +50,13 @@ export async function runPipeline(
 }
 
 /**
- * A worker inside this process, unless another process (a `personaflow worker`)
- * owns the warehouse file: then that worker serves the run. The file lock is
- * the reliable signal; Temporal lists pollers for minutes after they stop.
+ * A worker inside this process while the CLI waits for its run. The store is a
+ * lake that any number of workers share, so it joins whatever workers already
+ * poll the queue; Temporal moves its unfinished activities to another worker
+ * once it stops (heartbeat timeouts).
  */
 export async function inProcessWorker(config: Config, address: string, log: (line: string) => void) {
-  try {
-    const worker = await createPersonaflowWorker(config, address);
-    log('serving this run from an in-process worker');
-    return worker;
-  } catch (error) {
-    if (!(error instanceof WarehouseBusyError)) throw error;
-    log(`a worker owns ${config.warehousePath}; it serves this run`);
-    return undefined;
-  }
+  const worker = await createPersonaflowWorker(config, address);
+  log('serving this run from an in-process worker');
+  return worker;
 }

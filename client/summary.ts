@@ -1,8 +1,9 @@
 import type { ProfileRunResult } from '../workflows/types.ts';
 import { textTable } from './text-table.ts';
+import { describeCatalog, type LakeConfig } from '../activities/warehouse/lake.ts';
 
 /** The human summary of a finished run: version, counts and the segments table. */
-export function formatRunSummary(result: ProfileRunResult, outputsPath: string, url?: string): string {
+export function formatRunSummary(result: ProfileRunResult, lake: LakeConfig, url?: string): string {
   const loaded = Object.entries(result.tables)
     .map(([table, t]) => (t ? `${table} ${t.loaded} loaded, ${t.rejected} rejected, ${t.afterAsOf} after as-of` : `${table} absent`))
     .join('; ');
@@ -45,8 +46,9 @@ export function formatRunSummary(result: ProfileRunResult, outputsPath: string, 
     '',
     textTable(segments),
     '',
-    `outputs (DuckDB):  ${outputsPath}`,
+    `outputs (DuckLake): catalog ${describeCatalog(lake)}, data ${lake.dataPath}`,
     `query them:        npx personaflow query "SELECT segment_name, count(*) FROM current_profiles GROUP BY 1"`,
-    `              or:  duckdb -readonly ${outputsPath} "SELECT * FROM segments WHERE version = ${result.version}"`,
+    `  this version:    npx personaflow query --version ${result.version} "SELECT * FROM segments"`,
+    `  from DuckDB:     ATTACH 'ducklake:${describeCatalog(lake)}' AS lake (READ_ONLY); USE lake;`,
   ].join('\n');
 }

@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, findTemporalCli, installTemporalCli } from './temporal-cli.mjs';
 import { ensureLocalModel } from './local-model.mjs';
+import { ensureDuckdbExtensions } from './duckdb-extensions.mjs';
 
 function depsInstalled() {
   const marker = join(PROJECT_ROOT, 'node_modules', '.package-lock.json');
@@ -15,12 +16,14 @@ function depsInstalled() {
   return statSync(marker).mtimeMs >= statSync(join(PROJECT_ROOT, 'package-lock.json')).mtimeMs;
 }
 
-function main() {
+async function main() {
   if (!depsInstalled()) {
     console.error('personaflow: installing npm dependencies (npm ci)');
     const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
     if (run.status !== 0) throw new Error('npm ci failed; see the output above');
   }
+  // The store (DuckLake) needs its DuckDB extensions, installed offline-capable once.
+  await ensureDuckdbExtensions();
   // Opt-in: the local LLM provider without a model of one's own, or CI asking
   // for the model so the local-model tests run (PERSONAFLOW_FETCH_LOCAL_MODEL=1).
   const wantsLocal = process.env.PERSONAFLOW_LLM_PROVIDER === 'local' && !process.env.PERSONAFLOW_LOCAL_MODEL;
@@ -32,9 +35,7 @@ function main() {
   if (!findTemporalCli()) installTemporalCli();
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error) => {
   console.error(`personaflow bootstrap: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
-}
+});

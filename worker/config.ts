@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../activities/errors.ts';
 import { priceFor, type ModelPrice } from '../activities/llm/prices.ts';
+import { catalogKind, embeddedLake, lakeFromSettings, type LakeConfig } from '../activities/warehouse/lake.ts';
 
 /**
  * All configuration comes from the environment, read here once, validated,
@@ -9,8 +10,9 @@ import { priceFor, type ModelPrice } from '../activities/llm/prices.ts';
  */
 const EnvSchema = z.object({
   PERSONAFLOW_HOME: z.string().default('.personaflow'),
-  PERSONAFLOW_WAREHOUSE: z.string().optional(),
-  PERSONAFLOW_OUTPUTS: z.string().optional(),
+  // The store: a DuckLake. Default: SQLite catalog + data folder under PERSONAFLOW_HOME.
+  PERSONAFLOW_LAKE_CATALOG: z.string().optional(),
+  PERSONAFLOW_LAKE_DATA: z.string().optional(),
   PERSONAFLOW_TASK_QUEUE: z.string().default('personaflow'),
   PERSONAFLOW_MAX_REJECT_SHARE: z.coerce.number().min(0).max(1).default(0.05),
   PERSONAFLOW_KEEP_VERSIONS: z.coerce.number().int().min(1).default(20),
@@ -65,8 +67,8 @@ export interface LlmConfig {
 
 export interface Config {
   home: string;
-  warehousePath: string;
-  outputsPath: string;
+  /** The store every worker and reader attaches (see activities/warehouse/lake.ts). */
+  lake: LakeConfig;
   taskQueue: string;
   maxRejectShare: number;
   /** Published versions kept (the current one and pinned ones are always kept). */
@@ -110,8 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : e.PERSONAFLOW_LLM_MODEL;
   return {
     home,
-    warehousePath: resolve(e.PERSONAFLOW_WAREHOUSE ?? `${home}/warehouse.duckdb`),
-    outputsPath: resolve(e.PERSONAFLOW_OUTPUTS ?? `${home}/outputs.duckdb`),
+    lake: lakeConfigOf(home, e.PERSONAFLOW_LAKE_CATALOG, e.PERSONAFLOW_LAKE_DATA),
     taskQueue: e.PERSONAFLOW_TASK_QUEUE,
     maxRejectShare: e.PERSONAFLOW_MAX_REJECT_SHARE,
     keepVersions: e.PERSONAFLOW_KEEP_VERSIONS,
@@ -140,6 +141,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       price: e.PERSONAFLOW_LLM_PROVIDER === 'openai' ? priceFor(llmModel, e.PERSONAFLOW_LLM_PRICES) : undefined,
     },
   };
+}
+
+/** The embedded lake under home, or the one the two settings name (both needed for a shared catalog). */
+function lakeConfigOf(home: string, catalog: string | undefined, data: string | undefined): LakeConfig {
+  if (!catalog && !data) return embeddedLake(home);
+  if (!catalog) throw new ConfigError('PERSONAFLOW_LAKE_DATA is set but PERSONAFLOW_LAKE_CATALOG is not: set both (e.g. postgres:dbname=personaflow host=db)');
+  const probe = { catalog, dataPath: '', work: { catalog, dataPath: '' } };
+  const kind = catalogKind(probe);
+  if (!data && kind === 'postgres') {
+    throw new ConfigError('PERSONAFLOW_LAKE_CATALOG=postgres:... needs PERSONAFLOW_LAKE_DATA, a data path every worker reaches (shared folder or s3://...)');
+  }
+  const local = (p: string) => (/^[a-z0-9]+:\/\//i.test(p) ? p : resolve(p));
+  const sqliteFile = kind === 'sqlite' ? resolve(catalog.slice('sqlite:'.length)) : undefined;
+  return lakeFromSettings(sqliteFile ? `sqlite:${sqliteFile}` : catalog, local(data ?? resolve(home, 'lake', 'data')));
 }
 
 /**

@@ -31,8 +31,8 @@ export interface PersonaflowWorker {
 }
 
 /**
- * The single worker process: it owns the DuckDB warehouse file (one writer
- * per file) and serves the `personaflow` task queue.
+ * A worker process: it attaches the store (the lake, shared with every other
+ * worker and reader) and serves the `personaflow` task queue.
  */
 export async function createPersonaflowWorker(
   config: Config,
@@ -40,7 +40,7 @@ export async function createPersonaflowWorker(
   options: { extractor?: ReviewFeatureExtractor; taskQueue?: string } = {},
 ): Promise<PersonaflowWorker> {
   installRuntime();
-  const warehouse = await Warehouse.open(config.warehousePath);
+  const warehouse = await Warehouse.openLake(config.lake);
   let connection: NativeConnection | undefined;
   let extractor: ReviewFeatureExtractor | undefined;
   try {
@@ -61,7 +61,6 @@ export async function createPersonaflowWorker(
           tokenBudget: config.llm.tokenBudget,
           price: config.llm.price,
         },
-        outputsPath: config.outputsPath,
         maxRejectShare: config.maxRejectShare,
         cardWriter: createPersonaCardWriter(config.llm),
         keepVersions: config.keepVersions,

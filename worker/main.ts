@@ -3,6 +3,7 @@
 import { loadConfig } from './config.ts';
 import { createPersonaflowWorker } from './create-worker.ts';
 import { resolveTemporal } from '../client/temporal.ts';
+import { describeCatalog } from '../activities/warehouse/lake.ts';
 
 export async function runWorker(log: (line: string) => void = console.error): Promise<void> {
   const config = loadConfig();
@@ -14,6 +15,6 @@ export async function runWorker(log: (line: string) => void = console.error): Pr
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
-  log(`worker serving task queue "${config.taskQueue}" at ${temporal.address}; warehouse ${config.warehousePath}`);
+  log(`worker serving task queue "${config.taskQueue}" at ${temporal.address}; store ${describeCatalog(config.lake)}`);
   await handle.run();
 }

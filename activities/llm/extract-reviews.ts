@@ -1,3 +1,4 @@
+import { SAFE_SCHEMA, splitSchema } from '../warehouse/sql-quote.ts';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import type { Session, Warehouse } from '../warehouse/warehouse.ts';
@@ -58,7 +59,6 @@ export function contentHash(redactedText: string, extractor: { name: string; mod
     .digest('hex');
 }
 
-const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Finished rows allowed to wait for the writer before workers pause. Fast
  * extractors (offline) get large group commits; slow ones (LLMs) never reach
@@ -261,7 +261,7 @@ export async function extractReviews(deps: ExtractDeps, input: ExtractInput): Pr
 }
 
 function checkSchema(schema: string): void {
-  if (!SAFE_IDENTIFIER.test(schema)) throw new Error(`unsafe run schema name "${schema}"`);
+  if (!SAFE_SCHEMA.test(schema)) throw new Error(`unsafe run schema name "${schema}"`);
 }
 
 function featureKey(extractor: { name: string; model: string }): FeatureKey {
@@ -271,7 +271,8 @@ function featureKey(extractor: { name: string; model: string }): FeatureKey {
 /** One row per pending review: its group number and hash. No text: the range step reads it from the run's reviews. */
 async function writePending(session: Session, schema: string, pending: Group[]): Promise<void> {
   await session.run(`CREATE OR REPLACE TABLE ${schema}.extract_pending (seq INTEGER, review_id VARCHAR, content_hash VARCHAR)`);
-  const appender = await session.raw.createAppender('extract_pending', schema);
+  const target = splitSchema(schema);
+  const appender = await session.raw.createAppender('extract_pending', target.schema, target.catalog);
   try {
     pending.forEach((group, seq) => {
       for (const reviewId of group.reviewIds) {
@@ -367,7 +368,7 @@ const CACHE_SOURCE = `
 
 /** Copies cached features to this run's reviews, unless a review already has that very row. */
 const COPY_CACHED_SQL = `
-  INSERT OR REPLACE INTO review_features (${COLUMNS})
+  INSERT INTO review_features (${COLUMNS})
   SELECT h.review_id, f.content_hash, f.extractor, f.model, f.prompt_version, f.status, f.error,
          f.sentiment_label, f.sentiment_score, f.purchase_intent, f.intent_cue, f.topics, f.keywords,
          f.price_sensitive, f.quality_complaint, f.service_complaint, f.language,
@@ -431,8 +432,14 @@ const STAGE_DDL = `CREATE OR REPLACE TEMP TABLE extract_stage (
   topics VARCHAR, keywords VARCHAR,   -- JSON text, cast to VARCHAR[] on the way in
   price_sensitive BOOLEAN, quality_complaint BOOLEAN, service_complaint BOOLEAN, language VARCHAR)`;
 
+/** The lake has no keys: a row that replaces an earlier one for the same key deletes it first, in the same transaction. */
+const REPLACE_STAGED_SQL = `
+  DELETE FROM review_features
+  WHERE extractor = $1 AND model = $2 AND prompt_version = $3
+    AND review_id IN (SELECT review_id FROM temp.main.extract_stage)`;
+
 const MERGE_STAGE_SQL = `
-  INSERT OR REPLACE INTO review_features (${COLUMNS})
+  INSERT INTO review_features (${COLUMNS})
   SELECT review_id, content_hash, $1, $2, $3, status, error,
          sentiment_label, sentiment_score, purchase_intent, intent_cue,
          CAST(topics::JSON AS VARCHAR[]), CAST(keywords::JSON AS VARCHAR[]),
@@ -441,8 +448,7 @@ const MERGE_STAGE_SQL = `
 
 /**
  * Writes outcome rows through an appender into a connection-local staging
- * table, then merges them with one INSERT OR REPLACE (keyed by the table's
- * primary key). Writes take turns on the one connection; rows that finish
+ * table, then replaces those reviews' rows in one transaction. Writes take turns on the one connection; rows that finish
  * while a write runs go out together in the next one (group commit), which
  * makes fast extractors cheap to store without delaying slow ones.
  */
@@ -514,8 +520,12 @@ class FeatureWriter {
       } finally {
         appender.closeSync(); // flushes
       }
-      // One statement, so atomic: all of these rows or none.
-      await this.session.run(MERGE_STAGE_SQL, [this.key.extractor, this.key.model, this.key.promptVersion, this.runId]);
+      // One transaction: all of these rows or none (redone whole if another writer's commit got in first).
+      const key = [this.key.extractor, this.key.model, this.key.promptVersion];
+      await this.session.transaction(async (tx) => {
+        await tx.run(REPLACE_STAGED_SQL, key);
+        await tx.run(MERGE_STAGE_SQL, [...key, this.runId]);
+      });
     } finally {
       await this.session.run('DELETE FROM extract_stage');
     }

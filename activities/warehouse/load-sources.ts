@@ -11,7 +11,7 @@ import {
 import { readSource, type ReadTable } from './read-source.ts';
 import { findSources } from './source-files.ts';
 import { SOURCE_TABLES, TABLE_NAMES, type TableName } from './source-tables.ts';
-import { ident, literal } from './sql-quote.ts';
+import { ident, literal, qualified, SAFE_SCHEMA } from './sql-quote.ts';
 import type { Session } from './warehouse.ts';
 
 export interface LoadSourcesInput {
@@ -81,22 +81,33 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
       checked[table] = checkedTableName(table);
     }
 
+    // The run's staging and its unredacted rejects (work lake, operators only)...
+    const rawRejects = `${qualified(input.schema)}.rejected_rows_raw`;
     const summary = await session.transaction(async (tx) => {
-      await tx.run(`CREATE SCHEMA IF NOT EXISTS ${ident(input.schema)}`);
+      await tx.run(`CREATE SCHEMA IF NOT EXISTS ${qualified(input.schema)}`);
+      await tx.run(`CREATE OR REPLACE TABLE ${rawRejects} AS SELECT * FROM rejected_rows LIMIT 0`);
       const tables = {} as LoadSummary['tables'];
       for (const table of TABLE_NAMES) {
-        await tx.run(`DELETE FROM rejected_rows WHERE run_id = ? AND table_name = ?`, [input.runId, table]);
         const read = reads[table];
         if (!read) {
           await tx.run(buildEmptyStagingSql(input.schema, SOURCE_TABLES[table]));
           tables[table] = null;
           continue;
         }
-        await tx.run(buildRejectsSql(read), [input.runId]);
+        await tx.run(buildRejectsSql(read, rawRejects, { redacted: false }), [input.runId]);
         await tx.run(buildStagingSql(input.schema, read));
         tables[table] = await counts(tx, table, read.entry.name);
       }
       return { tables };
+    });
+    // ...then the redacted rejects data teams read, replacing any from an earlier attempt.
+    // A transaction writes one lake, so this is a second one; a retry redoes both.
+    await session.transaction(async (tx) => {
+      await tx.run(`DELETE FROM rejected_rows WHERE run_id = ?`, [input.runId]);
+      for (const table of TABLE_NAMES) {
+        const read = reads[table];
+        if (read) await tx.run(buildRejectsSql(read, 'rejected_rows', { redacted: true }), [input.runId]);
+      }
     });
 
     await enforceRejectLimit(session, input, summary);
@@ -145,7 +156,7 @@ function percent(share: number): string {
 }
 
 function validate(input: LoadSourcesInput): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.schema)) throw new TypeError(`invalid staging schema name ${input.schema}`);
+  if (!SAFE_SCHEMA.test(input.schema)) throw new TypeError(`invalid staging schema name ${input.schema}`);
   if (!input.runId) throw new TypeError('runId is empty');
   if (Number.isNaN(input.asOf.getTime())) throw new TypeError('asOf is not a valid date');
   if (!(input.maxRejectShare >= 0 && input.maxRejectShare <= 1)) {

@@ -1,6 +1,6 @@
 import { INTERNAL_PREFIX, type ReadTable } from './read-source.ts';
-import { SOURCE_TABLES, stagingType, type ColumnSpec, type TableName, type TableSpec } from './source-tables.ts';
-import { ident, literal } from './sql-quote.ts';
+import { SOURCE_TABLES, stagingType, shownToReaders, type ColumnSpec, type TableName, type TableSpec } from './source-tables.ts';
+import { ident, literal, qualified } from './sql-quote.ts';
 
 /**
  * SQL that turns a table read as text into checked rows, rejected rows and a
@@ -229,19 +229,25 @@ function referenceProblem(c: ColumnSpec, flavour: Flavour): string {
 }
 
 /**
- * Copies the checked table's broken rows to rejected_rows. Parameter: run id.
+ * Copies the checked table's broken rows to a rejects table. Parameter: run id.
  * raw_row holds every source column as read (contract columns under their
  * contract spelling). For a folder of parts, row_number counts within the part
- * and the reason ends with `(file orders/part-2.csv)`.
+ * and the reason ends with `(file orders/part-2.csv)`. `redacted`: the copy
+ * for data teams (rejected_rows), where free text, personal data and columns
+ * outside the contract read `[redacted]`; the unredacted copy goes to the run's
+ * staging (operators only, see docs/data-contract.md).
  */
-export function buildRejectsSql(read: ReadTable): string {
+export function buildRejectsSql(read: ReadTable, target: string, options: { redacted: boolean }): string {
   const { spec } = read;
-  const raw = read.columns.map((name) => `${literal(name)}, ${ident(name)}`).join(', ');
+  const shown = (name: string) => !options.redacted || shownToReaders(spec.columns.find((c) => c.name === name));
+  const raw = read.columns
+    .map((name) => `${literal(name)}, ${shown(name) ? ident(name) : `CASE WHEN ${ident(name)} IS NULL THEN NULL ELSE '[redacted]' END`}`)
+    .join(', ');
   const reason = read.entry.isFolder
     ? `array_to_string(${P}problems, '; ') || ' (file ' || ${P}file || ')'`
     : `array_to_string(${P}problems, '; ')`;
   return `
-INSERT INTO rejected_rows (run_id, table_name, row_number, row_key, raw_row, reason)
+INSERT INTO ${target} (run_id, table_name, row_number, row_key, raw_row, reason)
 SELECT ?, ${literal(spec.name)}, ${P}row, ${P}key, json_object(${raw}), ${reason}
 FROM ${ident(checkedTableName(spec.name))}
 WHERE len(${P}problems) > 0
@@ -256,7 +262,7 @@ export function buildStagingSql(schema: string, read: ReadTable): string {
     ...read.extras.map((name) => `CAST(${ident(name)} AS VARCHAR) AS ${ident(name)}`),
   ];
   return `
-CREATE OR REPLACE TABLE ${ident(schema)}.${ident(spec.name)} AS
+CREATE OR REPLACE TABLE ${qualified(schema)}.${ident(spec.name)} AS
 SELECT ${columns.join(', ')}
 FROM ${ident(checkedTableName(spec.name))}
 WHERE len(${P}problems) = 0 AND NOT ${P}after
@@ -266,7 +272,7 @@ ORDER BY ${P}file_no, ${P}row`;
 /** An absent optional table still exists, empty, so later SQL needs no special case. */
 export function buildEmptyStagingSql(schema: string, spec: TableSpec): string {
   const columns = spec.columns.map((c) => `${ident(c.name)} ${stagingType(c.type)}`);
-  return `CREATE OR REPLACE TABLE ${ident(schema)}.${ident(spec.name)} (${columns.join(', ')})`;
+  return `CREATE OR REPLACE TABLE ${qualified(schema)}.${ident(spec.name)} (${columns.join(', ')})`;
 }
 
 export function buildCountsSql(table: string): string {

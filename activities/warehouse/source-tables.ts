@@ -32,6 +32,13 @@ export interface ColumnSpec {
   readonly values?: readonly string[];
   /** Foreign key: the value must be the id of a valid row of that table. */
   readonly references?: 'customers';
+  /** Personal data: redacted wherever data teams read raw rows (rejected_rows). Free text (type text) always is. */
+  readonly pii?: true;
+}
+
+/** True when data teams may see the column's raw value: contract columns that are neither PII nor free text. */
+export function shownToReaders(column: ColumnSpec | undefined): boolean {
+  return column !== undefined && column.type !== 'text' && !column.pii;
 }
 
 export interface TableSpec {
@@ -58,7 +65,7 @@ export const SOURCE_TABLES: Record<TableName, TableSpec> = {
       { name: 'signup_at', type: 'timestamp' },
       { name: 'country', type: 'string' },
       { name: 'birth_year', type: 'integer' },
-      { name: 'email', type: 'string' },
+      { name: 'email', type: 'string', pii: true },
     ],
   },
   orders: {

@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { WarehouseBusyError } from '../errors.ts';
+import { LAKE, openLakeInstance, type LakeConfig } from './lake.ts';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
@@ -23,16 +23,24 @@ export class Session {
     return (await this.all<T>(sql, params))[0];
   }
 
-  /** Runs fn inside BEGIN/COMMIT; any error rolls everything back. */
-  async transaction<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    await this.run('BEGIN TRANSACTION');
-    try {
-      const result = await fn(this);
-      await this.run('COMMIT');
-      return result;
-    } catch (error) {
-      await this.run('ROLLBACK').catch(() => undefined);
-      throw error;
+  /**
+   * Runs fn inside BEGIN/COMMIT; any error rolls everything back. Several
+   * processes write the lake: a commit that meets another one (`database is
+   * locked` on a SQLite catalog, `Transaction conflict` on PostgreSQL) is
+   * redone whole, fn included, a bounded number of times.
+   */
+  async transaction<T>(fn: (session: Session) => Promise<T>, tries = COMMIT_TRIES): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await this.run('BEGIN TRANSACTION');
+      try {
+        const result = await fn(this);
+        await this.run('COMMIT');
+        return result;
+      } catch (error) {
+        await this.run('ROLLBACK').catch(() => undefined);
+        if (attempt >= tries || !isCommitConflict(error)) throw error;
+        await sleep(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random()));
+      }
     }
   }
 
@@ -42,32 +50,54 @@ export class Session {
   }
 }
 
+/** Commit attempts per transaction before a conflict is reported (SQLite catalogs see many). */
+const COMMIT_TRIES = 12;
+
+/** A commit that lost a race with another writer of the lake; redoing the transaction resolves it. */
+export function isCommitConflict(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /database is locked|Transaction conflict|conflict|could not serialize|Failed to commit DuckLake transaction/i.test(message);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /**
- * The worker's DuckDB database file. DuckDB allows one read-write process per
- * file, so exactly one process (the worker) opens it; each unit of work takes
- * its own connection so concurrent activities get DuckDB's MVCC isolation.
+ * A DuckDB instance the activities work in: for the store, an in-memory DuckDB
+ * with the DuckLake attached as `lake` and selected as every session's default
+ * catalog, so SQL names the tables plainly (`profiles`, `run_<id>.features`).
+ * Any number of processes on any number of machines open the same lake. Each
+ * unit of work takes its own connection (DuckDB's MVCC within the process).
+ * `open` gives a plain DuckDB file or `:memory:` for scratch work (sample data
+ * generation, tests of SQL alone).
  */
 export class Warehouse {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly path: string,
+    readonly lake?: LakeConfig,
   ) {}
 
   static async open(path: string, options: { threads?: number } = {}): Promise<Warehouse> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const config: Record<string, string> = {};
     if (options.threads) config.threads = String(options.threads);
-    try {
-      return new Warehouse(await DuckDBInstance.create(path, config), path);
-    } catch (error) {
-      if (error instanceof Error && /Could not set lock/i.test(error.message)) throw new WarehouseBusyError(path, error);
-      throw error;
-    }
+    return new Warehouse(await DuckDBInstance.create(path, config), path);
+  }
+
+  /** The store: the lake, attached read-write (workers) or read-only and locked down (readers). */
+  static async openLake(
+    lake: LakeConfig,
+    options: { readOnly?: boolean; threads?: number; memoryLimit?: string; snapshotVersion?: number } = {},
+  ): Promise<Warehouse> {
+    return new Warehouse(await openLakeInstance(lake, options), lake.catalog, lake);
   }
 
   async withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
     const connection = await this.instance.connect();
     try {
+      if (this.lake) await connection.run(`USE ${LAKE}`);
       return await fn(new Session(connection));
     } finally {
       connection.closeSync();

@@ -21,7 +21,7 @@ export function registerAssign(program: Command): void {
         options.file !== undefined
           ? { file: options.file }
           : { customers: options.customers!.split(',').map((id) => id.trim()).filter((id) => id.length > 0) };
-      const rows = await withOutputsSession(loadConfig().outputsPath, (s) => assignCustomers(s, options.modelVersion, source));
+      const rows = await withOutputsSession(loadConfig().lake, (s) => assignCustomers(s, options.modelVersion, source));
       console.log(options.json ? JSON.stringify(rows, null, 2) : textTable(rows as unknown as Array<Record<string, unknown>>));
     });
 }

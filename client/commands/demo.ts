@@ -35,7 +35,7 @@ async function demo(scale: string): Promise<void> {
   const outcome = await runPipeline(config, { source, asOf: DEMO_AS_OF }, { wait: true, log: console.error });
   if (!outcome.waited) return;
   console.log('');
-  console.log(formatRunSummary(outcome.result, config.outputsPath, outcome.url));
+  console.log(formatRunSummary(outcome.result, config.lake, outcome.url));
   console.log('');
   console.log(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; the Temporal dev server keeps running`);
   console.log('for the UI (stop it with `npx personaflow server stop`); run `npm run demo` again for the next version.');

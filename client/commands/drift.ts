@@ -19,7 +19,7 @@ export function registerDrift(program: Command): void {
     .option('--min-change <share>', 'smallest relative change of a feature mean to list', Number, 0.1)
     .option('--json', 'print the report as JSON')
     .action(async (v1: number, v2: number, options: { minChange: number; json?: boolean }) => {
-      const report = await withOutputsSession(loadConfig().outputsPath, (s) => driftReport(s, v1, v2, options.minChange));
+      const report = await withOutputsSession(loadConfig().lake, (s) => driftReport(s, v1, v2, options.minChange));
       if (options.json) {
         console.log(JSON.stringify(report, null, 2));
         return;

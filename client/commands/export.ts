@@ -30,7 +30,7 @@ async function exportVersion(options: { out: string; version?: string; table: st
   if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) {
     throw new UsageError(`--out ${options.out}: folder ${dirname(out)} does not exist`);
   }
-  const written = await withOutputsSession(loadConfig().outputsPath, async (s) => {
+  const written = await withOutputsSession(loadConfig().lake, async (s) => {
     const version =
       asked ?? (await s.one<{ v: number | null }>('SELECT max(version) AS v FROM profile_versions'))?.v ?? undefined;
     if (version === undefined || version === null) throw new UsageError('no version has been published yet');

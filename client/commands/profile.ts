@@ -20,7 +20,7 @@ export function registerProfile(program: Command): void {
     .argument('<customerId>')
     .option('--json', 'print the rows as a JSON array')
     .action(async (customerId: string, options: { json?: boolean }) => {
-      const rows = await withOutputsSession(loadConfig().outputsPath, (s) => s.all(PROFILE_SQL, [customerId]));
+      const rows = await withOutputsSession(loadConfig().lake, (s) => s.all(PROFILE_SQL, [customerId]));
       if (rows.length === 0) throw new UsageError(`no profile for customer ${customerId} in any kept version`);
       console.log(options.json ? JSON.stringify(rows, null, 2) : textTable(rows));
     });

@@ -41,5 +41,5 @@ async function runCommand(options: RunOptions): Promise<void> {
     if (outcome.url) console.error(`Temporal UI: ${outcome.url}`);
     return;
   }
-  console.log(formatRunSummary(outcome.result, config.outputsPath, outcome.url));
+  console.log(formatRunSummary(outcome.result, config.lake, outcome.url));
 }

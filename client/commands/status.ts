@@ -30,7 +30,7 @@ export function registerStatus(program: Command): void {
         } else if (description.status.name === 'RUNNING') {
           console.log(JSON.stringify(await handle.query(progressQuery), null, 2));
         } else if (description.status.name === 'COMPLETED') {
-          console.log(formatRunSummary((await handle.result()) as ProfileRunResult, config.outputsPath, url));
+          console.log(formatRunSummary((await handle.result()) as ProfileRunResult, config.lake, url));
         } else {
           await handle.result().catch((error: unknown) => {
             let e = error as Error;

@@ -21,7 +21,7 @@ export function registerVersion(program: Command): void {
     .command('list')
     .description('every published version: as-of, size, pinned, still kept')
     .action(async () => {
-      console.log(textTable(await withOutputsSession(loadConfig().outputsPath, (s) => s.all(LIST_SQL))));
+      console.log(textTable(await withOutputsSession(loadConfig().lake, (s) => s.all(LIST_SQL))));
     });
   version
     .command('pin')

@@ -43,7 +43,7 @@ describe('backfillProfiles', () => {
     // Never more children at once than the parallelism allows.
     for (const p of seen) expect(p.running.length).toBeLessThanOrEqual(2);
     const versions = await queryOutputs(
-      h.config.outputsPath,
+      h.config.lake,
       `SELECT version, workflow_id, strftime(as_of AT TIME ZONE 'UTC', '%Y-%m-%d') AS day FROM profile_versions ORDER BY day`,
     );
     expect(versions.map((v) => v.day)).toEqual(['2026-10-29', '2026-10-30', '2026-10-31']);

@@ -46,7 +46,7 @@ describe('stage checkpoints', () => {
     expect(otherDay.reusedStages).toEqual([]);
 
     const stages = await queryOutputs(
-      h.config.outputsPath,
+      h.config.lake,
       `SELECT r.run_id, string_agg(s.stage || ':' || s.status, ' ' ORDER BY s.stage) AS stages
        FROM runs r JOIN run_stages s USING (run_id) GROUP BY 1`,
     );
@@ -55,25 +55,26 @@ describe('stage checkpoints', () => {
     expect(byRun[forced.runId]).toBe('extract:done features:done load:done publish:done train:done');
     // The reused load still accounts for its rejected rows.
     const rejected = await queryOutputs(
-      h.config.outputsPath,
+      h.config.lake,
       `SELECT run_id, count(*) AS n FROM rejected_rows GROUP BY 1`,
     );
     const rejectedBy = Object.fromEntries(rejected.map((r) => [r.run_id, r.n]));
     expect(rejectedBy[second.runId]).toBe(rejectedBy[first.runId]);
     expect(rejectedBy[first.runId]).toBeGreaterThan(0);
     const checkpoints = await queryOutputs(
-      h.config.outputsPath,
+      h.config.lake,
       `SELECT stage, run_id FROM checkpoints WHERE outputs->>'schema' = '${runSchema(forced.runId)}' ORDER BY stage`,
     );
     expect(checkpoints.map((c) => c.stage)).toEqual(['extract', 'features', 'load', 'publish', 'train']);
 
     // Only the staging that checkpoints point at is left: the forced run's and the other day's.
     await h.stopWorker();
-    const warehouse = await Warehouse.open(h.config.warehousePath);
+    const warehouse = await Warehouse.openLake(h.config.lake);
     try {
       const schemas = await warehouse.withSession((s) =>
         s.all<{ name: string }>(
-          `SELECT schema_name AS name FROM duckdb_schemas() WHERE schema_name LIKE 'run\\_%' ESCAPE '\\' ORDER BY 1`,
+          `SELECT database_name || '.' || schema_name AS name FROM duckdb_schemas()
+           WHERE database_name = 'work' AND schema_name LIKE 'run\\_%' ESCAPE '\\' ORDER BY 1`,
         ),
       );
       expect(schemas.map((s) => s.name)).toEqual([runSchema(forced.runId), runSchema(otherDay.runId)].sort());

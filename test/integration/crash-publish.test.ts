@@ -64,11 +64,11 @@ describe('a worker killed during publish', () => {
       .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
     expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
 
-    const versions = await queryOutputs(h.config.outputsPath, 'SELECT version, run_id FROM profile_versions');
+    const versions = await queryOutputs(h.config.lake, 'SELECT version, run_id FROM profile_versions');
     expect(versions).toEqual([{ version: committed, run_id: result.runId }]);
-    const profiles = await queryOutputs(h.config.outputsPath, 'SELECT version, count(*) AS n FROM profiles GROUP BY version');
+    const profiles = await queryOutputs(h.config.lake, 'SELECT version, count(*) AS n FROM profiles GROUP BY version');
     expect(profiles).toEqual([{ version: committed, n: result.customers }]);
-    const runs = await queryOutputs(h.config.outputsPath, 'SELECT status, version FROM runs');
+    const runs = await queryOutputs(h.config.lake, 'SELECT status, version FROM runs');
     expect(runs).toEqual([{ status: 'published', version: committed }]);
   });
 });

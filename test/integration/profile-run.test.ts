@@ -61,16 +61,16 @@ describe('profileRun end to end', () => {
     expect(first.segments.reduce((n, s) => n + s.size, 0)).toBe(customersInData);
 
     const profiles = await queryOutputs(
-      config.outputsPath,
+      config.lake,
       `SELECT count(*) AS n, count(DISTINCT customer_id) AS distinct_customers,
               count(*) FILTER (WHERE segment_id IS NULL OR segment_name IS NULL) AS unsegmented
        FROM current_profiles`,
     );
     expect(profiles[0]).toEqual({ n: customersInData, distinct_customers: customersInData, unsegmented: 0 });
-    const versions = await queryOutputs(config.outputsPath, 'SELECT version, run_id, workflow_id FROM profile_versions');
+    const versions = await queryOutputs(config.lake, 'SELECT version, run_id, workflow_id FROM profile_versions');
     expect(versions).toEqual([{ version: 1, run_id: first.runId, workflow_id: first.workflowId }]);
     const rejected = await queryOutputs(
-      config.outputsPath,
+      config.lake,
       `SELECT count(*) AS n FROM rejected_rows WHERE run_id = '${first.runId}'`,
     );
     expect(rejected[0]!.n).toBe(
@@ -84,16 +84,16 @@ describe('profileRun end to end', () => {
     expect(second.extraction.extracted).toBe(0);
     expect(second.extraction.cacheHits).toBe(first.extraction.reviews - first.extraction.failed);
     const byVersion = await queryOutputs(
-      config.outputsPath,
+      config.lake,
       'SELECT version, count(*) AS n FROM profiles GROUP BY version ORDER BY version',
     );
     expect(byVersion).toEqual([
       { version: 1, n: customersInData },
       { version: 2, n: customersInData },
     ]);
-    const current = await queryOutputs(config.outputsPath, 'SELECT DISTINCT version FROM current_profiles');
+    const current = await queryOutputs(config.lake, 'SELECT DISTINCT version FROM current_profiles');
     expect(current).toEqual([{ version: 2 }]);
-    const runs = await queryOutputs(config.outputsPath, `SELECT status, version FROM runs ORDER BY version`);
+    const runs = await queryOutputs(config.lake, `SELECT status, version FROM runs ORDER BY version`);
     expect(runs).toEqual([
       { status: 'published', version: 1 },
       { status: 'published', version: 2 },

@@ -1,10 +1,12 @@
-// Data teams read while runs go on: a separate process queries the readers'
-// file in a loop through two publications and never fails nor sees a mix.
+// Data teams read while runs go on: a separate process keeps one read-only
+// attachment of the lake and queries it in a loop through two publications:
+// it never fails, never sees a mix, and each query sees the newest version.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { profileRun } from '../../workflows/index.ts';
 import type { ProfileRunResult } from '../../workflows/types.ts';
+import { EXTENSION_DIR } from '../../activities/warehouse/lake.ts';
 import { createHarness, SAMPLE_AS_OF, type Harness } from '../support/pipeline-harness.ts';
 
 const READER = fileURLToPath(new URL('../support/read-outputs-loop.mjs', import.meta.url));
@@ -43,7 +45,7 @@ describe('readers during runs', () => {
     const first = await run(1);
     const reads: Read[] = [];
     let buffered = '';
-    reader = spawn(process.execPath, [READER, h.config.outputsPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    reader = spawn(process.execPath, [READER, JSON.stringify(h.config.lake), EXTENSION_DIR], { stdio: ['ignore', 'pipe', 'inherit'] });
     reader.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       const lines = buffered.split('\n');

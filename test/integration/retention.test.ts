@@ -37,9 +37,9 @@ describe('retention, pins, profile and export', () => {
     expect(pin.stdout).toContain(`version ${first.version} pinned`);
     for (const n of [2, 3, 4]) await run(n);
 
-    const kept = await queryOutputs(h.config.outputsPath, 'SELECT DISTINCT version FROM profiles ORDER BY 1');
+    const kept = await queryOutputs(h.config.lake, 'SELECT DISTINCT version FROM profiles ORDER BY 1');
     expect(kept.map((r) => r.version)).toEqual([1, 3, 4]);
-    const history = await queryOutputs(h.config.outputsPath, 'SELECT count(*) AS n FROM profile_versions');
+    const history = await queryOutputs(h.config.lake, 'SELECT count(*) AS n FROM profile_versions');
     expect(history[0]!.n).toBe(4); // the history of what was published stays
 
     const lost = await cli('version', 'pin', '2');
@@ -73,7 +73,7 @@ describe('retention, pins, profile and export', () => {
     const unpin = await cli('version', 'unpin', '1');
     expect(unpin.code, unpin.stderr).toBe(0);
     await run(5);
-    const after = await queryOutputs(h.config.outputsPath, 'SELECT DISTINCT version FROM profiles ORDER BY 1');
+    const after = await queryOutputs(h.config.lake, 'SELECT DISTINCT version FROM profiles ORDER BY 1');
     expect(after.map((r) => r.version)).toEqual([4, 5]);
   });
 });

@@ -76,7 +76,7 @@ describe('personaflow schedule', () => {
     expect(asOfs).toEqual(['2026-10-29T01:00:00.000Z', '2026-10-30T01:00:00.000Z', '2026-10-31T01:00:00.000Z']);
     for (const run of runs) expect(run.nominal?.toISOString()).toBe(run.result.asOf);
     const versions = await queryOutputs(
-      h.config.outputsPath,
+      h.config.lake,
       `SELECT version, strftime(as_of AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') AS as_of FROM profile_versions ORDER BY version`,
     );
     expect(versions.map((v) => v.as_of)).toEqual(['2026-10-29T01:00:00', '2026-10-30T01:00:00', '2026-10-31T01:00:00']);

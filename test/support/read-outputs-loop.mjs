@@ -1,9 +1,12 @@
-// A data team's reader in its own process: opens the readers' DuckDB file
-// read-only again and again and prints one JSON line per read, until killed.
-// Usage: node read-outputs-loop.mjs <outputs.duckdb>
+// A data team's reader in its own process, like a notebook: attaches the lake
+// read-only ONCE and queries it again and again on the same connection,
+// printing one JSON line per read, until killed. Every new query must see the
+// newest published version, whole.
+// Usage: node read-outputs-loop.mjs '<LakeConfig as JSON>' <extension dir>
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const path = process.argv[2];
+const lake = JSON.parse(process.argv[2]);
+const quote = (s) => `'${s.replaceAll("'", "''")}'`;
 const SQL = `
   SELECT count(*) AS n,
          count(DISTINCT version) AS versions,
@@ -12,21 +15,21 @@ const SQL = `
          (SELECT customers FROM profile_versions WHERE version = (SELECT max(version) FROM profile_versions)) AS expected
   FROM current_profiles`;
 
+const instance = await DuckDBInstance.create(':memory:', {
+  extension_directory: process.argv[3],
+  autoload_known_extensions: 'false',
+  autoinstall_known_extensions: 'false',
+});
+const connection = await instance.connect();
+await connection.run('LOAD ducklake');
+await connection.run(lake.catalog.startsWith('postgres:') ? 'LOAD postgres' : 'LOAD sqlite');
+await connection.run(`ATTACH ${quote(`ducklake:${lake.catalog}`)} AS lake (READ_ONLY)`);
+await connection.run('USE lake');
 for (;;) {
   let line;
   try {
-    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-    try {
-      const connection = await instance.connect();
-      try {
-        const [row] = (await connection.runAndReadAll(SQL)).getRowObjectsJS();
-        line = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]));
-      } finally {
-        connection.closeSync();
-      }
-    } finally {
-      instance.closeSync();
-    }
+    const [row] = (await connection.runAndReadAll(SQL)).getRowObjectsJS();
+    line = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]));
   } catch (error) {
     line = { error: String(error?.message ?? error) };
   }

@@ -1,3 +1,4 @@
+import { openTestStore } from '../support/store.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ let server: FakeOpenAI;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'personaflow-extract-activities-'));
-  warehouse = await Warehouse.open(join(dir, 'warehouse.duckdb'));
+  warehouse = await openTestStore(dir);
   await warehouse.withSession(ensureWarehouseSchema);
   server = await startFakeOpenAI();
 });
@@ -41,7 +42,6 @@ function activities(): ReturnType<typeof createExtractActivities> {
     warehouse,
     extractor,
     llm: { batchSize: 2, concurrency: 1, price: { input: 1, cachedInput: 0.5, output: 2 } },
-    outputsPath: join(dir, 'outputs.duckdb'),
     maxRejectShare: 0.05,
   } as ActivityDeps;
   return createExtractActivities(deps);

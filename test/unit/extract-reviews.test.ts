@@ -1,3 +1,4 @@
+import { openTestStore } from '../support/store.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +65,7 @@ let warehouse: Warehouse;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'personaflow-extract-'));
-  warehouse = await Warehouse.open(join(dir, 'warehouse.duckdb'));
+  warehouse = await openTestStore(dir);
   await warehouse.withSession(ensureWarehouseSchema);
 });
 afterEach(() => {

@@ -1,3 +1,4 @@
+import { openTestStore } from '../support/store.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'personaflow-load-'));
   source = join(dir, 'source');
   mkdirSync(source);
-  warehouse = await Warehouse.open(join(dir, 'warehouse.duckdb'));
+  warehouse = await openTestStore(dir);
   await warehouse.withSession(ensureWarehouseSchema);
 });
 
@@ -136,7 +137,7 @@ describe('loadSources', () => {
 
     const types = await query<{ table_name: string; column_name: string; data_type: string }>(
       `SELECT table_name, column_name, data_type FROM information_schema.columns
-       WHERE table_schema = ? AND table_name = 'orders' ORDER BY ordinal_position`,
+       WHERE table_catalog || '.' || table_schema = ? AND table_name = 'orders' ORDER BY ordinal_position`,
       [SCHEMA],
     );
     expect(types.map((t) => `${t.column_name} ${t.data_type}`)).toEqual([
@@ -161,7 +162,7 @@ describe('loadSources', () => {
     expect(summary.tables.reviews).toBeNull();
     expect(await query(`SELECT count(*) AS n FROM ${SCHEMA}.sessions`)).toEqual([{ n: 0 }]);
     const reviewColumns = await query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = 'reviews' ORDER BY ordinal_position`,
+      `SELECT column_name FROM information_schema.columns WHERE table_catalog || '.' || table_schema = ? AND table_name = 'reviews' ORDER BY ordinal_position`,
       [SCHEMA],
     );
     expect(reviewColumns.map((c) => c.column_name)).toEqual(['review_id', 'customer_id', 'created_at', 'rating', 'text', 'category']);

@@ -1,5 +1,6 @@
 // The features SQL's issue-4 columns on a hand-made source folder: RFM
 // quintile scores, category shares, complaint shares and their missing-value rules.
+import { openTestStore } from '../support/store.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ beforeAll(async () => {
     join(dir, 'reviews.csv'),
     'review_id,customer_id,created_at,rating,text\nr1,c1,2026-10-22T00:00:00Z,1,broke after a day\nr2,c1,2026-10-22T00:00:00Z,4,fine\n',
   );
-  warehouse = await Warehouse.open(':memory:');
+  warehouse = await openTestStore();
   rows = await warehouse.withSession(async (s) => {
     await ensureWarehouseSchema(s);
     await loadSources(s, { runId: RUN, schema: SCHEMA, sourceDir: dir, asOf: new Date(AS_OF), maxRejectShare: 0.05 });

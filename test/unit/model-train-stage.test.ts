@@ -2,6 +2,8 @@
 // server (MockActivityEnvironment): stable segment ids, the ARI between
 // versions, the new profile fields, the drift report and assignment by a
 // stored model version.
+import { embeddedLake } from '../../activities/warehouse/lake.ts';
+import { openTestStore } from '../support/store.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,13 +46,12 @@ describe('train stage across two versions', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'personaflow-train-'));
     await generateSampleData({ outDir: join(dir, 'sample'), scale: 400, asOf: new Date(AS_OF), dirty: false });
-    warehouse = await Warehouse.open(join(dir, 'warehouse.duckdb'));
+    warehouse = await openTestStore(dir);
     await warehouse.withSession(ensureWarehouseSchema);
     deps = {
       warehouse,
       extractor: new OfflineExtractor(),
       llm: { batchSize: 50, concurrency: 1 },
-      outputsPath: join(dir, 'outputs.duckdb'),
       maxRejectShare: 0.05,
     };
     trained.push(await runOnce('run-a'));
@@ -74,7 +75,7 @@ describe('train stage across two versions', () => {
   });
 
   it('publishes recommended categories the customer has not bought, risk flags and RFM scores', async () => {
-    const rows = await withOutputsSession(deps.outputsPath, (s) =>
+    const rows = await withOutputsSession(embeddedLake(dir), (s) =>
       s.all<{ bad: number; with_recs: number; flagged: number; scored: number; n: number }>(
         `SELECT count(*) FILTER (WHERE list_has_any(recommended_categories, top_categories)) AS bad,
                 count(*) FILTER (WHERE len(recommended_categories) > 0) AS with_recs,
@@ -92,7 +93,7 @@ describe('train stage across two versions', () => {
   });
 
   it('reports no drift between the two versions and assigns customers with the stored model', async () => {
-    await withOutputsSession(deps.outputsPath, async (s) => {
+    await withOutputsSession(embeddedLake(dir), async (s) => {
       const report = await driftReport(s, 1, 2);
       expect(report.movedCustomers).toBe(0);
       expect(report.ari).toBe(1);

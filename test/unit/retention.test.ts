@@ -1,3 +1,4 @@
+import { openTestStore } from '../support/store.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Warehouse } from '../../activities/warehouse/warehouse.ts';
 import { ensureWarehouseSchema, runSchema } from '../../activities/warehouse/schema.ts';
@@ -7,7 +8,7 @@ describe('retention', () => {
   let warehouse: Warehouse;
 
   beforeEach(async () => {
-    warehouse = await Warehouse.open(':memory:');
+    warehouse = await openTestStore();
     await warehouse.withSession(ensureWarehouseSchema);
   });
   afterEach(() => warehouse.close());
@@ -15,7 +16,7 @@ describe('retention', () => {
   async function publish(version: number): Promise<void> {
     await warehouse.withSession(async (s) => {
       await s.run(
-        `INSERT INTO profile_versions VALUES ($v, 'run-' || $v, 'wf', now(), now(), 'm', 1, 1, '{}')`,
+        `INSERT INTO profile_version_rows VALUES ($v, 'run-' || $v, 'wf', now(), now(), 'm', 1, 1, '{}')`,
         { v: version },
       );
       await s.run(
