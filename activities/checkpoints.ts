@@ -82,8 +82,9 @@ async function reuse<R>(
   if (checkpoint.run_id === runId) return { result: recorded };
   if (!(await schemaExists(s, checkpoint.schema))) return undefined; // pruned: redo
   const ctx = { runId, sourceRun: checkpoint.run_id };
+  // Staging (work lake) and the run's records (readers' lake) are two transactions: one lake each.
+  await s.transaction((tx) => copyStaging(tx, checkpoint.run_id, checkpoint.schema, runId));
   const result = await s.transaction(async (tx) => {
-    await copyStaging(tx, checkpoint.run_id, checkpoint.schema, runId);
     const out = options.onReuse ? await options.onReuse(tx, ctx, recorded) : recorded;
     await tx.run('DELETE FROM run_stages WHERE run_id = $1 AND stage = $2', [runId, stage]);
     await tx.run(

@@ -93,7 +93,8 @@ export async function expireOldSnapshots(s: Session, log: (line: string) => void
     if (doomed.length > 0) {
       await s.run(`CALL ducklake_expire_snapshots('${LAKE}', versions => $1::JSON::UBIGINT[])`, [JSON.stringify(doomed.map((r) => r.id))]);
     }
-    await s.run(`CALL ducklake_expire_snapshots('${WORK}', older_than => (SELECT max(snapshot_time) FROM ${WORK}.snapshots()))`);
+    const newest = await s.one<{ t: string }>(`SELECT max(snapshot_time)::VARCHAR AS t FROM ${WORK}.snapshots()`);
+    if (newest?.t) await s.run(`CALL ducklake_expire_snapshots('${WORK}', older_than => $1::TIMESTAMPTZ)`, [newest.t]);
     for (const lake of [LAKE, WORK]) {
       await s.run(`CALL ducklake_cleanup_old_files('${lake}', cleanup_all => true)`);
       await s.run(`CALL ducklake_delete_orphaned_files('${lake}', older_than => now() - INTERVAL '${ORPHAN_GRACE}')`);

@@ -116,6 +116,17 @@ export function createTrainSegments(deps: ActivityDeps) {
           },
         };
 
+        // The run's staging (work lake) first, then the model and the run's stage (readers' lake):
+        // a transaction writes one lake, and a retry redoes both.
+        await s.transaction(async (tx) => {
+          await writeSegmentCards(tx, schema, cards);
+          await writeAssignments(tx, schema, rows, segmentOf, (row) => {
+            const tier = valueTier(row, thresholds);
+            const risk = churnRisk(row);
+            return [tier, risk, riskFlags(row, tier, risk).join(',')];
+          });
+          await tx.run(recommendationsSql(schema));
+        });
         await s.transaction(async (tx) => {
           await tx.run('DELETE FROM model_versions WHERE model_version = $1', [modelVersion]); // a retried train replaces its row
           await tx.run(
@@ -129,13 +140,6 @@ export function createTrainSegments(deps: ActivityDeps) {
               metrics: JSON.stringify(metrics),
             },
           );
-          await writeSegmentCards(tx, schema, cards);
-          await writeAssignments(tx, schema, rows, segmentOf, (row) => {
-            const tier = valueTier(row, thresholds);
-            const risk = churnRisk(row);
-            return [tier, risk, riskFlags(row, tier, risk).join(',')];
-          });
-          await tx.run(recommendationsSql(schema));
           await tx.run(`UPDATE runs SET stage = 'train' WHERE run_id = $1`, [input.runId]);
         });
         const out: TrainResult = {

@@ -7,6 +7,8 @@ import { describeCatalog, sqliteCatalogFile, type LakeConfig } from '../activiti
 export interface ReadOptions {
   /** A published profile version: the session sees the store exactly as that version's snapshot left it. */
   version?: number;
+  /** Files outside the store the session may read (a customer file handed to `assign`); nothing else is readable. */
+  readablePaths?: string[];
 }
 
 /**
@@ -21,7 +23,7 @@ export async function withOutputsSession<T>(lake: LakeConfig, fn: (session: Sess
     throw new UsageError(`no published outputs at ${catalogFile} yet: run \`npm run demo\` or \`npx personaflow run --source <folder>\` first`);
   }
   const snapshot = options.version === undefined ? undefined : await snapshotOf(lake, options.version);
-  const store = await Warehouse.openLake(lake, { readOnly: true, snapshotVersion: snapshot });
+  const store = await Warehouse.openLake(lake, { readOnly: true, snapshotVersion: snapshot, readablePaths: options.readablePaths });
   try {
     return await store.withSession(fn);
   } finally {

@@ -5,6 +5,8 @@ import { createExtractor } from '../activities/llm/create-extractor.ts';
 import { createPersonaCardWriter } from '../activities/model/llm-persona-card.ts';
 import { Warehouse } from '../activities/warehouse/warehouse.ts';
 import { ensureWarehouseSchema } from '../activities/warehouse/schema.ts';
+import { migrateLegacyWarehouse } from '../activities/warehouse/migrate-legacy.ts';
+import { join } from 'node:path';
 import type { ReviewFeatureExtractor } from '../activities/llm/review-features.ts';
 import type { Config } from './config.ts';
 
@@ -37,14 +39,19 @@ export interface PersonaflowWorker {
 export async function createPersonaflowWorker(
   config: Config,
   address: string,
-  options: { extractor?: ReviewFeatureExtractor; taskQueue?: string } = {},
+  options: { extractor?: ReviewFeatureExtractor; taskQueue?: string; log?: (line: string) => void } = {},
 ): Promise<PersonaflowWorker> {
   installRuntime();
+  const log = options.log ?? console.error;
   const warehouse = await Warehouse.openLake(config.lake);
   let connection: NativeConnection | undefined;
   let extractor: ReviewFeatureExtractor | undefined;
   try {
-    await warehouse.withSession(ensureWarehouseSchema);
+    await warehouse.withSession(async (s) => {
+      await ensureWarehouseSchema(s);
+      const migrated = await migrateLegacyWarehouse(s, join(config.home, 'warehouse.duckdb'));
+      if (migrated) log(`personaflow: copied ${migrated.versions} versions of the earlier release's store into the lake; the old file is now ${migrated.movedTo}`);
+    });
     extractor = options.extractor ?? createExtractor(config.llm);
     connection = await NativeConnection.connect({ address });
     const worker = await Worker.create({

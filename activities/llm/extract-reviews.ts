@@ -333,7 +333,7 @@ async function readReviewGroups(
   const groups = new Map<string, Group>();
   // The reviews table is optional in the data contract.
   const exists = await session.one<{ n: number }>(
-    `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = 'reviews'`,
+    `SELECT count(*) AS n FROM information_schema.tables WHERE table_catalog || '.' || table_schema = ? AND table_name = 'reviews'`,
     [schema],
   );
   if (!exists || exists.n === 0) return groups;

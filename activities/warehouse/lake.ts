@@ -58,7 +58,7 @@ function isLocalPath(path: string): boolean {
  */
 export async function openLakeInstance(
   lake: LakeConfig,
-  options: { readOnly?: boolean; threads?: number; memoryLimit?: string; snapshotVersion?: number } = {},
+  options: { readOnly?: boolean; threads?: number; memoryLimit?: string; snapshotVersion?: number; readablePaths?: string[] } = {},
 ): Promise<DuckDBInstance> {
   const kind = catalogKind(lake);
   const catalogFile = sqliteCatalogFile(lake);
@@ -84,7 +84,7 @@ export async function openLakeInstance(
       });
     }
     await attach(connection, LAKE, lake.catalog, lake.dataPath, { readOnly: options.readOnly, snapshotVersion: options.snapshotVersion });
-    if (options.readOnly) await lockDownReader(connection, lake);
+    if (options.readOnly) await lockDownReader(connection, lake, options.readablePaths ?? []);
     else {
       const workFile = lake.work.catalog.startsWith('sqlite:') ? lake.work.catalog.slice('sqlite:'.length) : undefined;
       if (workFile) mkdirSync(dirname(workFile), { recursive: true });
@@ -126,10 +126,10 @@ async function attach(
  * locked so no statement can turn it back on. The store itself is attached
  * read-only; statements other than queries are refused by the query command.
  */
-async function lockDownReader(connection: import('@duckdb/node-api').DuckDBConnection, lake: LakeConfig): Promise<void> {
+async function lockDownReader(connection: import('@duckdb/node-api').DuckDBConnection, lake: LakeConfig, readable: string[]): Promise<void> {
   const dirs = isLocalPath(lake.dataPath) ? [withSlash(resolve(lake.dataPath))] : [];
   const catalogFile = sqliteCatalogFile(lake);
-  const paths = catalogFile ? [catalogFile, `${catalogFile}-wal`, `${catalogFile}-shm`].map((p) => resolve(p)) : [];
+  const paths = [...(catalogFile ? [catalogFile, `${catalogFile}-wal`, `${catalogFile}-shm`] : []), ...readable].map((p) => resolve(p));
   if (dirs.length > 0) await connection.run(`SET allowed_directories = [${dirs.map(quoteLiteral).join(', ')}]`);
   if (paths.length > 0) await connection.run(`SET allowed_paths = [${paths.map(quoteLiteral).join(', ')}]`);
   await connection.run('SET enable_external_access = false');

@@ -89,7 +89,7 @@ export class Warehouse {
   /** The store: the lake, attached read-write (workers) or read-only and locked down (readers). */
   static async openLake(
     lake: LakeConfig,
-    options: { readOnly?: boolean; threads?: number; memoryLimit?: string; snapshotVersion?: number } = {},
+    options: { readOnly?: boolean; threads?: number; memoryLimit?: string; snapshotVersion?: number; readablePaths?: string[] } = {},
   ): Promise<Warehouse> {
     return new Warehouse(await openLakeInstance(lake, options), lake.catalog, lake);
   }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { loadConfig } from '../../worker/config.ts';
 import { withOutputsSession } from '../outputs-reader.ts';
 import { assignCustomers, type AssignSource } from '../assign-customers.ts';
@@ -21,7 +22,9 @@ export function registerAssign(program: Command): void {
         options.file !== undefined
           ? { file: options.file }
           : { customers: options.customers!.split(',').map((id) => id.trim()).filter((id) => id.length > 0) };
-      const rows = await withOutputsSession(loadConfig().lake, (s) => assignCustomers(s, options.modelVersion, source));
+      const rows = await withOutputsSession(loadConfig().lake, (s) => assignCustomers(s, options.modelVersion, source), {
+        readablePaths: options.file !== undefined ? [resolve(options.file)] : [],
+      });
       console.log(options.json ? JSON.stringify(rows, null, 2) : textTable(rows as unknown as Array<Record<string, unknown>>));
     });
 }

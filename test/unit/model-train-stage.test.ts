@@ -108,12 +108,25 @@ describe('train stage across two versions', () => {
       expect(assigned.every((a) => a.segment_name !== null)).toBe(true);
       await expect(driftReport(s, 1, 9)).rejects.toThrow(/version 9 is not published/);
 
-      // The same customers from a feature file (what a data team would hand in) get the same segments.
+      // A reader cannot write files...
       const file = join(dir, 'features.parquet');
-      await s.run(`COPY (SELECT * EXCLUDE (segment_id) FROM current_profiles ORDER BY customer_id LIMIT 25) TO '${file}' (FORMAT parquet)`);
-      const fromFile = await assignCustomers(s, trained[1]!.modelVersion, { file });
-      expect(fromFile.map((a) => [a.customer_id, a.segment_id])).toEqual(published.map((r) => [r.customer_id, r.segment_id]));
-      await expect(assignCustomers(s, trained[1]!.modelVersion, { file: join(dir, 'nope.csv') })).rejects.toThrow(/no such file/);
+      const copy = `COPY (SELECT * EXCLUDE (segment_id) FROM current_profiles ORDER BY customer_id LIMIT 25) TO '${file}' (FORMAT parquet)`;
+      await expect(s.run(copy)).rejects.toThrow(/disabled by configuration/);
+      // ...so the feature file a data team hands in is written elsewhere.
+      await deps.warehouse.withSession((w) => w.run(copy));
     });
+    // The same customers from that file get the same segments (the reader may read just that file).
+    await withOutputsSession(
+      embeddedLake(dir),
+      async (s) => {
+        const published = await s.all<{ customer_id: string; segment_id: number }>(
+          'SELECT customer_id, segment_id FROM current_profiles ORDER BY customer_id LIMIT 25',
+        );
+        const fromFile = await assignCustomers(s, trained[1]!.modelVersion, { file: join(dir, 'features.parquet') });
+        expect(fromFile.map((a) => [a.customer_id, a.segment_id])).toEqual(published.map((r) => [r.customer_id, r.segment_id]));
+        await expect(assignCustomers(s, trained[1]!.modelVersion, { file: join(dir, 'nope.csv') })).rejects.toThrow(/no such file/);
+      },
+      { readablePaths: [join(dir, 'features.parquet'), join(dir, 'nope.csv')] },
+    );
   });
 });
