@@ -15,6 +15,8 @@ export interface ActivityDeps {
     /** Price of the configured model, for the cost estimate in runs.llm. */
     price?: ModelPrice;
   };
+  /** Task queue of the extraction activities (extraction-only workers serve it); recorded in each run's plan. */
+  extractTaskQueue: string;
   /** Default rejected share per table before a run fails. */
   maxRejectShare: number;
   /** Published versions to keep (default 20); the current and pinned ones always stay. */

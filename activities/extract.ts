@@ -8,9 +8,12 @@ import { ConfigError } from './errors.ts';
 import { estimateCostUsd } from './llm/prices.ts';
 import { emptyUsage, type ExtractionUsage } from './llm/review-features.ts';
 import { runSchema } from './warehouse/schema.ts';
+import { checkExtractor, type ExtractorSpec } from './run-plan.ts';
 
 export interface ExtractInput {
   runId: string;
+  /** The run plan's extractor; a worker with another one refuses (absent: runs started before plans). */
+  extractor?: ExtractorSpec;
 }
 
 /** What the workflow learns from planning: counts and the configuration it must follow (no text). */
@@ -31,6 +34,7 @@ export interface ExtractRangeInput {
   from: number;
   to: number;
   tokenBudget?: number;
+  extractor?: ExtractorSpec;
 }
 
 export interface ExtractRangeResult {
@@ -81,6 +85,7 @@ const HEARTBEAT_EVERY_MS = 15_000;
 export function createExtractActivities(deps: ActivityDeps) {
   async function planReviewExtraction(input: ExtractInput): Promise<ExtractPlanResult> {
     return asActivity(async () => {
+      checkExtractor(deps, input.extractor);
       const plan = await planExtraction(deps, { runId: input.runId, schema: runSchema(input.runId) });
       return { extractor: deps.extractor.name, model: deps.extractor.model, ...plan, tokenBudget: deps.llm.tokenBudget };
     });
@@ -88,6 +93,7 @@ export function createExtractActivities(deps: ActivityDeps) {
 
   async function extractReviewRange(input: ExtractRangeInput): Promise<ExtractRangeResult> {
     return asActivity(async () => {
+      checkExtractor(deps, input.extractor);
       const context = Context.current();
       // A retried attempt carries on the accounting of the attempts before it;
       // the work itself resumes from what is stored (finished batches are cached).

@@ -3,10 +3,13 @@ import { asActivity } from './temporal-failure.ts';
 import { buildFeaturesSql } from './warehouse/features-sql.ts';
 import { runSchema } from './warehouse/schema.ts';
 import { PROMPT_VERSION } from './llm/review-features.ts';
+import type { ExtractorSpec } from './run-plan.ts';
 
 export interface FeaturesInput {
   runId: string;
   asOf: string;
+  /** Whose review features to aggregate (the run plan's); absent: this worker's extractor (runs started before plans). */
+  extractor?: ExtractorSpec;
 }
 
 export interface FeaturesResult {
@@ -23,9 +26,9 @@ export function createBuildFeatures(deps: ActivityDeps) {
         const schema = runSchema(input.runId);
         await s.run(buildFeaturesSql(schema), {
           as_of: input.asOf,
-          extractor: deps.extractor.name,
-          model: deps.extractor.model,
-          prompt_version: PROMPT_VERSION,
+          extractor: input.extractor?.extractor ?? deps.extractor.name,
+          model: input.extractor?.model ?? deps.extractor.model,
+          prompt_version: input.extractor?.promptVersion ?? PROMPT_VERSION,
         });
         await s.run(`UPDATE runs SET stage = 'features' WHERE run_id = $1`, [input.runId]);
         const counts = await s.one<{ customers: number; with_orders: number; with_reviews: number }>(

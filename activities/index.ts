@@ -1,37 +1,38 @@
 import type { ActivityDeps } from './deps.ts';
-import { createStartRun, createMarkRunFailed } from './start-run.ts';
+import { createStartRun, createMarkRunFailed } from './run-plan.ts';
 import { createLoadSources } from './load.ts';
 import { createExtractActivities } from './extract.ts';
 import { createBuildFeatures } from './features.ts';
 import { createTrainSegments } from './train.ts';
 import { createPublishVersion } from './publish.ts';
-import { checkpointed, reportingReuse } from './checkpoints.ts';
-import { reuseLoad } from './checkpoints-reuse.ts';
-import { recordingRunInputs } from './checkpoints-run-inputs.ts';
+import { createCheckpointActivities } from './checkpoints.ts';
 import { createSetVersionPin } from './retention-pins.ts';
 
 export type { ActivityDeps } from './deps.ts';
 
-/** Every activity of personaflow, built from its dependencies (tests pass their own). */
+/**
+ * Every activity of personaflow, built from its dependencies (tests pass their
+ * own). Plain functions: whether a stage is reused from a checkpoint or
+ * computed is decided in the workflow, from the plan startRun returns.
+ */
 export function createActivities(deps: ActivityDeps) {
-  const extract = createExtractActivities(deps);
-  // Stages record checkpoints and reuse matching ones (checkpoints.ts).
-  // Extraction is recorded, not skipped: its review cache already makes a
-  // rerun ask the LLM nothing.
   return {
-    startRun: recordingRunInputs(deps, createStartRun(deps)),
+    startRun: createStartRun(deps),
     markRunFailed: createMarkRunFailed(deps),
-    loadSources: checkpointed(deps, 'load', createLoadSources(deps), { reusable: true, onReuse: reuseLoad }),
-    ...extract,
-    recordExtraction: checkpointed(deps, 'extract', extract.recordExtraction, {
-      reusable: false,
-      unchanged: (result) => result.extracted === 0,
-    }),
-    buildFeatures: checkpointed(deps, 'features', createBuildFeatures(deps), { reusable: true }),
-    trainSegments: checkpointed(deps, 'train', createTrainSegments(deps), { reusable: true }),
+    loadSources: createLoadSources(deps),
+    ...createExtractActivities(deps),
+    buildFeatures: createBuildFeatures(deps),
+    trainSegments: createTrainSegments(deps),
+    ...createCheckpointActivities(deps),
     setVersionPin: createSetVersionPin(deps),
-    publishVersion: reportingReuse(deps, checkpointed(deps, 'publish', createPublishVersion(deps), { reusable: false })),
+    publishVersion: createPublishVersion(deps),
   };
+}
+
+/** The activities an extraction-only worker serves (task queue personaflow-extract): stateless, any machine. */
+export function createExtractionActivities(deps: ActivityDeps) {
+  const { extractReviewRange, submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob } = createExtractActivities(deps);
+  return { extractReviewRange, submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

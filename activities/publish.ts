@@ -14,6 +14,8 @@ export interface PublishInput {
   asOf: string;
   modelVersion: string;
   metrics: Record<string, number>;
+  /** Stages the workflow took from an earlier run's checkpoint, reported back in the result. */
+  reusedStages?: string[];
 }
 
 export interface PublishResult {
@@ -22,6 +24,7 @@ export interface PublishResult {
   segments: SegmentSummary[];
   /** The DuckLake snapshot the version was committed in (time travel: AT (VERSION => snapshot)). */
   snapshotId: number;
+  reusedStages: string[];
 }
 
 /**
@@ -67,6 +70,7 @@ export function createPublishVersion(deps: ActivityDeps) {
           customers: row.n,
           segments: await segmentSummaries(s, version),
           snapshotId: row.snapshot_id,
+          reusedStages: input.reusedStages ?? (await legacyReusedStages(s, input.runId)),
         };
       }),
     ));
@@ -113,4 +117,12 @@ async function segmentSummaries(s: Session, version: number): Promise<SegmentSum
     [version],
   );
   return rows.map((r) => ({ segmentId: r.segment_id, name: r.name, size: r.size, means: JSON.parse(r.feature_means) }));
+}
+
+/** Runs started before run plans reused stages inside the activities, which recorded it in run_stages. */
+async function legacyReusedStages(s: Session, runId: string): Promise<string[]> {
+  const order = ['load', 'extract', 'features', 'train', 'publish'];
+  const rows = await s.all<{ stage: string }>(`SELECT stage FROM run_stages WHERE run_id = $1 AND status = 'reused'`, [runId]);
+  const reused = new Set(rows.map((r) => r.stage));
+  return order.filter((stage) => reused.has(stage));
 }

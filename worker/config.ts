@@ -14,6 +14,7 @@ const EnvSchema = z.object({
   PERSONAFLOW_LAKE_CATALOG: z.string().optional(),
   PERSONAFLOW_LAKE_DATA: z.string().optional(),
   PERSONAFLOW_TASK_QUEUE: z.string().default('personaflow'),
+  PERSONAFLOW_EXTRACT_TASK_QUEUE: z.string().optional(),
   PERSONAFLOW_MAX_REJECT_SHARE: z.coerce.number().min(0).max(1).default(0.05),
   PERSONAFLOW_KEEP_VERSIONS: z.coerce.number().int().min(1).default(20),
   // Test hook (crash tests only): after publish commits, write this file and hang until killed.
@@ -70,6 +71,8 @@ export interface Config {
   /** The store every worker and reader attaches (see activities/warehouse/lake.ts). */
   lake: LakeConfig;
   taskQueue: string;
+  /** Task queue of the review extraction activities; extraction-only workers (`worker --queues extract`) serve it. */
+  extractTaskQueue: string;
   maxRejectShare: number;
   /** Published versions kept (the current one and pinned ones are always kept). */
   keepVersions: number;
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     home,
     lake: lakeConfigOf(home, e.PERSONAFLOW_LAKE_CATALOG, e.PERSONAFLOW_LAKE_DATA),
     taskQueue: e.PERSONAFLOW_TASK_QUEUE,
+    extractTaskQueue: e.PERSONAFLOW_EXTRACT_TASK_QUEUE ?? `${e.PERSONAFLOW_TASK_QUEUE}-extract`,
     maxRejectShare: e.PERSONAFLOW_MAX_REJECT_SHARE,
     keepVersions: e.PERSONAFLOW_KEEP_VERSIONS,
     holdAfterPublishCommit: e.PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT,

@@ -1,6 +1,6 @@
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createActivities } from '../activities/index.ts';
+import { createActivities, createExtractionActivities, type ActivityDeps } from '../activities/index.ts';
 import { createExtractor } from '../activities/llm/create-extractor.ts';
 import { createPersonaCardWriter } from '../activities/model/llm-persona-card.ts';
 import { Warehouse } from '../activities/warehouse/warehouse.ts';
@@ -25,24 +25,32 @@ function installRuntime(): void {
 }
 
 export interface PersonaflowWorker {
-  worker: Worker;
+  /** The Temporal workers of this process: the main queue's and/or the extraction queue's. */
+  workers: Worker[];
   warehouse: Warehouse;
-  /** Runs until shutdown() (or a signal); releases the DuckDB file and the connection. */
+  /** Runs until shutdown() (or a signal); releases the store and the connection. */
   run(): Promise<void>;
   shutdown(): void;
 }
 
+/** The task queues a worker process serves: the whole pipeline, review extraction only, or both (default). */
+export type WorkerQueue = 'main' | 'extract';
+
 /**
  * A worker process: it attaches the store (the lake, shared with every other
- * worker and reader) and serves the `personaflow` task queue.
+ * worker and reader) and serves the `personaflow` task queue (workflows and
+ * every stage) and `personaflow-extract` (review extraction, the costly part,
+ * which extraction-only workers on other machines can take too).
  */
 export async function createPersonaflowWorker(
-  config: Config,
+  baseConfig: Config,
   address: string,
-  options: { extractor?: ReviewFeatureExtractor; taskQueue?: string; log?: (line: string) => void } = {},
+  options: { extractor?: ReviewFeatureExtractor; taskQueue?: string; queues?: WorkerQueue[]; log?: (line: string) => void } = {},
 ): Promise<PersonaflowWorker> {
   installRuntime();
   const log = options.log ?? console.error;
+  const config = options.taskQueue ? { ...baseConfig, taskQueue: options.taskQueue, extractTaskQueue: `${options.taskQueue}-extract` } : baseConfig;
+  const queues = options.queues ?? ['main', 'extract'];
   const warehouse = await Warehouse.openLake(config.lake);
   let connection: NativeConnection | undefined;
   let extractor: ReviewFeatureExtractor | undefined;
@@ -54,44 +62,69 @@ export async function createPersonaflowWorker(
     });
     extractor = options.extractor ?? createExtractor(config.llm);
     connection = await NativeConnection.connect({ address });
-    const worker = await Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: options.taskQueue ?? config.taskQueue,
-      workflowsPath: WORKFLOWS_PATH,
-      activities: createActivities({
-        warehouse,
-        extractor,
-        llm: {
-          batchSize: config.llm.batchSize,
-          concurrency: config.llm.concurrency,
-          tokenBudget: config.llm.tokenBudget,
-          price: config.llm.price,
-        },
-        maxRejectShare: config.maxRejectShare,
-        cardWriter: createPersonaCardWriter(config.llm),
-        keepVersions: config.keepVersions,
-        holdAfterPublishCommit: config.holdAfterPublishCommit,
-      }),
-      // DuckDB work is CPU-bound on a 2-core machine: a few activities at once is plenty.
-      maxConcurrentActivityTaskExecutions: 4,
-      shutdownGraceTime: '10 seconds',
-    });
+    const deps: ActivityDeps = {
+      warehouse,
+      extractor,
+      llm: {
+        batchSize: config.llm.batchSize,
+        concurrency: config.llm.concurrency,
+        tokenBudget: config.llm.tokenBudget,
+        price: config.llm.price,
+      },
+      extractTaskQueue: config.extractTaskQueue,
+      maxRejectShare: config.maxRejectShare,
+      cardWriter: createPersonaCardWriter(config.llm),
+      keepVersions: config.keepVersions,
+      holdAfterPublishCommit: config.holdAfterPublishCommit,
+    };
+    const workers: Worker[] = [];
+    if (queues.includes('main')) {
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: config.temporal.namespace,
+          taskQueue: config.taskQueue,
+          workflowsPath: WORKFLOWS_PATH,
+          activities: createActivities(deps),
+          // DuckDB work is CPU-bound on a 2-core machine: a few activities at once is plenty.
+          maxConcurrentActivityTaskExecutions: 4,
+          shutdownGraceTime: '10 seconds',
+        }),
+      );
+    }
+    if (queues.includes('extract')) {
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: config.temporal.namespace,
+          taskQueue: config.extractTaskQueue,
+          activities: createExtractionActivities(deps),
+          // Each range runs its own concurrent LLM requests (PERSONAFLOW_LLM_CONCURRENCY).
+          maxConcurrentActivityTaskExecutions: 2,
+          shutdownGraceTime: '10 seconds',
+        }),
+      );
+    }
     const conn = connection;
     const ownExtractor = options.extractor ? undefined : extractor;
     return {
-      worker,
+      workers,
       warehouse,
       run: async () => {
         try {
-          await worker.run();
+          // One queue's worker failing stops the others, so the process ends instead of half-serving.
+          const stopOthers = (error: unknown) => {
+            for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+            throw error;
+          };
+          await Promise.all(workers.map((w) => w.run().catch(stopOthers)));
         } finally {
           await conn.close();
           await closeExtractor(ownExtractor); // the local model's contexts hold native memory
           warehouse.close();
         }
       },
-      shutdown: () => worker.shutdown(),
+      shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
     };
   } catch (error) {
     await connection?.close();

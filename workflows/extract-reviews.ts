@@ -1,7 +1,8 @@
-import { ApplicationFailure, continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ExtractPlanResult, ExtractRangeResult, ExtractResult } from '../activities/extract.ts';
 import type { ExtractionUsage } from '../activities/llm/review-features.ts';
+import type { ExtractorSpec } from '../activities/run-plan.ts';
 
 /** One JSON object in, as every workflow here; only ids, counts and numbers travel. */
 export interface ExtractReviewsInput {
@@ -20,9 +21,16 @@ export interface ExtractReviewsInput {
    * timers; what the job does not answer is retried by the normal path.
    */
   batchApi?: { pollSeconds?: number };
+  /** The run plan's extractor: a worker configured with another one refuses the work. */
+  extractor?: ExtractorSpec;
+  /** Task queue of the range activities, served by every worker and by extraction-only workers (the run plan's). */
+  extractTaskQueue?: string;
   /** Carried across continue-as-new; absent on the first execution. */
   state?: ExtractState;
 }
+
+/** Patch of release 0.2: range activities go to the extraction task queue. */
+export const EXTRACT_QUEUE_PATCH = 'extract-task-queue';
 
 export interface ExtractState {
   plan: ExtractPlanResult;
@@ -41,15 +49,33 @@ const { planReviewExtraction, recordExtraction } = proxyActivities<Activities>({
 });
 // LLM calls: long, heartbeating (a timer beats during a slow call too), retried
 // patiently; a retry resumes from what is stored and from its heartbeat's usage.
-const { submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
-});
-const { extractReviewRange } = proxyActivities<Activities>({
+const RANGE_OPTIONS = {
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
-});
+} as const;
+const BATCH_JOB_OPTIONS = {
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
+} as const;
+
+/** The LLM-calling activities, on the extraction queue when the run plan names one (else the workflow's own queue). */
+function extractionActivities(input: ExtractReviewsInput) {
+  const taskQueue = input.extractTaskQueue && patched(EXTRACT_QUEUE_PATCH) ? input.extractTaskQueue : undefined;
+  if (!taskQueue) return { extractReviewRange, submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob };
+  // Proxies answer any name but list none: take each activity by name.
+  const ranges = proxyActivities<Activities>({ ...RANGE_OPTIONS, taskQueue });
+  const jobs = proxyActivities<Activities>({ ...BATCH_JOB_OPTIONS, taskQueue });
+  return {
+    extractReviewRange: ranges.extractReviewRange,
+    submitReviewBatchJob: jobs.submitReviewBatchJob,
+    reviewBatchJobStatus: jobs.reviewBatchJobStatus,
+    collectReviewBatchJob: jobs.collectReviewBatchJob,
+  };
+}
+const { extractReviewRange } = proxyActivities<Activities>(RANGE_OPTIONS);
+const { submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob } = proxyActivities<Activities>(BATCH_JOB_OPTIONS);
+
 
 /**
  * The extract stage as a child of profileRun: plans once (cache, numbering),
@@ -62,8 +88,9 @@ export async function extractReviewsWorkflow(input: ExtractReviewsInput): Promis
   const rangeSize = input.rangeSize ?? 500;
   const parallel = input.parallelRanges ?? 2;
   const maxRanges = input.maxRangesPerExecution ?? 1_000;
+  const activities = extractionActivities(input);
   const state: ExtractState = input.state ?? {
-    plan: withBudget(await planReviewExtraction({ runId: input.runId }), input.tokenBudget),
+    plan: withBudget(await planReviewExtraction({ runId: input.runId, ...(input.extractor ? { extractor: input.extractor } : {}) }), input.tokenBudget),
     next: 0,
     extracted: 0,
     failed: 0,
@@ -93,8 +120,8 @@ export async function extractReviewsWorkflow(input: ExtractReviewsInput): Promis
       }
       state.next = to;
       started += 1;
-      const range = { runId: input.runId, from, to, tokenBudget };
-      const work = input.batchApi ? batchJobRange(range, input.batchApi.pollSeconds ?? 60) : extractReviewRange(range);
+      const range = { runId: input.runId, from, to, tokenBudget, ...(input.extractor ? { extractor: input.extractor } : {}) };
+      const work = input.batchApi ? batchJobRange(activities, range, input.batchApi.pollSeconds ?? 60) : activities.extractReviewRange(range);
       inFlight.set(from, work.then((result) => ({ from, result })));
     }
     if (inFlight.size === 0) break;
@@ -140,7 +167,8 @@ function withBudget(plan: ExtractPlanResult, tokenBudget: number | undefined): E
 
 /** One range through the Batch API, then the normal path for whatever it left. */
 async function batchJobRange(
-  range: { runId: string; from: number; to: number; tokenBudget?: number },
+  { submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob, extractReviewRange }: ReturnType<typeof extractionActivities>,
+  range: { runId: string; from: number; to: number; tokenBudget?: number; extractor?: ExtractorSpec },
   pollSeconds: number,
 ): Promise<ExtractRangeResult> {
   const { batchId } = await submitReviewBatchJob(range);

@@ -1,19 +1,37 @@
-import { ApplicationFailure, defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, executeChild, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { RunPlan } from '../activities/run-plan.ts';
+import type { LoadResult } from '../activities/load.ts';
+import type { FeaturesResult } from '../activities/features.ts';
+import type { TrainResult } from '../activities/train.ts';
+import type { ExtractResult } from '../activities/extract.ts';
 import type { ProfileRunInput, ProfileRunResult, RunProgress, Stage } from './types.ts';
 import { resolveAsOf } from './as-of.ts';
 import { extractReviewsWorkflow } from './extract-reviews.ts';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
-// Retry policy per stage, declared where the activities are proxied.
-// Bad input and bad configuration fail as non-retryable inside the activities.
-const { startRun, markRunFailed, buildFeatures } = proxyActivities<Activities>({
+/**
+ * Patch of release 0.2: startRun returns a RunPlan, and the workflow decides
+ * per stage whether an earlier run's checkpoint supplies it (reuseCheckpoint)
+ * or the stage is computed (then recordCheckpoint). Runs started by 0.1 replay
+ * the old shape (legacyStages) and finish on the new workers.
+ */
+export const RUN_PLAN_PATCH = 'run-plan';
+
+// Retry policy per stage, declared where the activities are proxied. Bad input
+// and bad configuration fail as non-retryable inside the activities. Every
+// activity that can run for more than a few seconds heartbeats, so a worker
+// that dies is noticed within the heartbeat timeout and its work moves on.
+const { startRun, markRunFailed, reuseCheckpoint, recordCheckpoint } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
-// Publish heartbeats while it works, so a worker that dies mid-publish is
-// noticed in seconds; the retry finds the committed version (run id is the key).
+const { buildFeatures } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+// Publish heartbeats while it works; the retry finds the committed version (run id is the key).
 const { publishVersion } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '15 seconds',
@@ -28,6 +46,16 @@ const { trainSegments } = proxyActivities<Activities>({
   heartbeatTimeout: '10 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
+
+interface StageOutputs {
+  load: LoadResult;
+  extraction: ExtractResult;
+  features: FeaturesResult;
+  model: TrainResult;
+  reusedStages: string[];
+  /** The plan's inputs fingerprint (null: no checkpoints; legacy runs: undefined). */
+  fingerprint?: string | null;
+}
 
 /** Builds and publishes one version of customer profiles as of a point in time. */
 export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResult> {
@@ -48,33 +76,11 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
   };
 
   try {
-    // Inside the try: a start that fails after writing its row still ends as a failed run.
-    await startRun({ runId, workflowId, asOf, source: input.source, k: input.k, maxRejectShare: input.maxRejectShare, force: input.force });
-    const load = await stage('load', () =>
-      loadSources({ runId, source: input.source, asOf, maxRejectShare: input.maxRejectShare }),
-    );
-    for (const [table, counts] of Object.entries(load.tables)) {
-      if (counts) progress.counts[`${table}_loaded`] = counts.loaded;
-      if (counts?.rejected) progress.counts[`${table}_rejected`] = counts.rejected;
-    }
-
-    // Extraction is a child workflow (workflows/extract-reviews.ts): it fans out
-    // heartbeating range activities and continues as new on large backfills;
-    // its retry policies are declared there.
-    const extraction = await stage('extract', () =>
-      executeChild(extractReviewsWorkflow, {
-        args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined }],
-        workflowId: `${workflowId}/extract/${runId}`,
-      }),
-    );
-    progress.counts.reviews_extracted = extraction.extracted;
-    progress.counts.review_cache_hits = extraction.cacheHits;
-
-    const features = await stage('features', () => buildFeatures({ runId, asOf }));
-    progress.counts.customers = features.customers;
-
-    const model = await stage('train', () => trainSegments({ runId, k: input.k }));
-    progress.counts.segments = model.k;
+    const start = { runId, workflowId, asOf, source: input.source, k: input.k, maxRejectShare: input.maxRejectShare, force: input.force };
+    const out = patched(RUN_PLAN_PATCH)
+      ? await plannedStages(input, asOf, await startRun(start), stage, progress)
+      : await legacyStages(input, asOf, start, stage, progress);
+    const { load, extraction, model } = out;
 
     const published = await stage('publish', () =>
       publishVersion({
@@ -87,8 +93,10 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
           heldOutAccuracy: model.heldOutAccuracy, heldOutMacroF1: model.heldOutMacroF1,
           ...(model.ariVsPrevious !== undefined ? { ariVsPrevious: model.ariVsPrevious } : {}),
         },
+        ...(patched(RUN_PLAN_PATCH) ? { reusedStages: out.reusedStages } : {}),
       }),
     );
+    if (out.fingerprint) await recordCheckpoint({ runId, stage: 'publish', fingerprint: out.fingerprint, result: published });
     progress.stage = 'done';
     progress.counts.version = published.version;
     return {
@@ -117,6 +125,100 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
     await markRunFailed({ runId, stage: failedStage, error: error instanceof Error ? errorMessage(error) : String(error) });
     throw error;
   }
+}
+
+type StageRunner = <T>(name: Stage, work: () => Promise<T>) => Promise<T>;
+
+/**
+ * The stages as the plan says: each reusable stage is taken from an earlier
+ * run's checkpoint when the plan names one and everything before it was
+ * reused too (extraction counts as unchanged when the cache answered every
+ * review); otherwise it is computed and its checkpoint recorded.
+ */
+async function plannedStages(input: ProfileRunInput, asOf: string, plan: RunPlan, stage: StageRunner, progress: RunProgress): Promise<StageOutputs> {
+  const { runId, workflowId } = workflowInfo();
+  const { fingerprint, settings } = plan;
+  const extractor = { extractor: settings.extractor, model: settings.model, promptVersion: settings.promptVersion };
+  const reusedStages: string[] = [];
+  let upstreamReused = true;
+  /** Reuse or compute one stage; `unchanged`: a computed stage that leaves the later checkpoints valid. */
+  const reuseOrCompute = async <S extends 'load' | 'features' | 'train'>(
+    name: S,
+    compute: () => Promise<import('../activities/checkpoints.ts').StageResults[S]>,
+  ): Promise<import('../activities/checkpoints.ts').StageResults[S]> => {
+    const checkpoint = plan.reusable[name];
+    if (fingerprint && checkpoint && upstreamReused) {
+      reusedStages.push(name);
+      return reuseCheckpoint({ runId, stage: name, fromRun: checkpoint.fromRun, fingerprint });
+    }
+    upstreamReused = false;
+    const result = await compute();
+    if (fingerprint) await recordCheckpoint({ runId, stage: name, fingerprint, result });
+    return result;
+  };
+
+  const load = await stage('load', () =>
+    reuseOrCompute('load', () => loadSources({ runId, source: input.source, asOf, maxRejectShare: settings.maxRejectShare })),
+  );
+  countLoad(progress, load);
+
+  // Extraction is a child workflow (workflows/extract-reviews.ts): it fans out
+  // heartbeating range activities on the extraction task queue and continues
+  // as new on large backfills; its retry policies are declared there.
+  const extraction = await stage('extract', () =>
+    executeChild(extractReviewsWorkflow, {
+      args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined, extractor, extractTaskQueue: plan.extractTaskQueue }],
+      workflowId: `${workflowId}/extract/${runId}`,
+    }),
+  );
+  countExtraction(progress, extraction);
+  if (fingerprint) await recordCheckpoint({ runId, stage: 'extract', fingerprint, result: extraction, unchanged: extraction.extracted === 0 });
+  if (extraction.extracted > 0) upstreamReused = false; // new review features: the features change
+
+  const features = await stage('features', () => reuseOrCompute('features', () => buildFeatures({ runId, asOf, extractor })));
+  progress.counts.customers = features.customers;
+
+  const model = await stage('train', () => reuseOrCompute('train', () => trainSegments({ runId, k: settings.k ?? undefined })));
+  progress.counts.segments = model.k;
+  return { load, extraction, features, model, reusedStages, fingerprint };
+}
+
+/** Release 0.1's shape, for runs it started: reuse was decided inside the activities then. */
+async function legacyStages(
+  input: ProfileRunInput,
+  asOf: string,
+  start: Parameters<Activities['startRun']>[0],
+  stage: StageRunner,
+  progress: RunProgress,
+): Promise<StageOutputs> {
+  const { runId, workflowId } = workflowInfo();
+  await startRun(start);
+  const load = await stage('load', () => loadSources({ runId, source: input.source, asOf, maxRejectShare: input.maxRejectShare }));
+  countLoad(progress, load);
+  const extraction = await stage('extract', () =>
+    executeChild(extractReviewsWorkflow, {
+      args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined }],
+      workflowId: `${workflowId}/extract/${runId}`,
+    }),
+  );
+  countExtraction(progress, extraction);
+  const features = await stage('features', () => buildFeatures({ runId, asOf }));
+  progress.counts.customers = features.customers;
+  const model = await stage('train', () => trainSegments({ runId, k: input.k }));
+  progress.counts.segments = model.k;
+  return { load, extraction, features, model, reusedStages: [] };
+}
+
+function countLoad(progress: RunProgress, load: LoadResult): void {
+  for (const [table, counts] of Object.entries(load.tables)) {
+    if (counts) progress.counts[`${table}_loaded`] = counts.loaded;
+    if (counts?.rejected) progress.counts[`${table}_rejected`] = counts.rejected;
+  }
+}
+
+function countExtraction(progress: RunProgress, extraction: ExtractResult): void {
+  progress.counts.reviews_extracted = extraction.extracted;
+  progress.counts.review_cache_hits = extraction.cacheHits;
 }
 
 /** The innermost cause's message: ActivityFailure wraps the activity's own error. */

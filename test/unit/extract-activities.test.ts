@@ -43,6 +43,7 @@ function activities(): ReturnType<typeof createExtractActivities> {
     extractor,
     llm: { batchSize: 2, concurrency: 1, price: { input: 1, cachedInput: 0.5, output: 2 } },
     maxRejectShare: 0.05,
+    extractTaskQueue: 'personaflow-extract',
   } as ActivityDeps;
   return createExtractActivities(deps);
 }

@@ -53,6 +53,7 @@ describe('train stage across two versions', () => {
       extractor: new OfflineExtractor(),
       llm: { batchSize: 50, concurrency: 1 },
       maxRejectShare: 0.05,
+      extractTaskQueue: 'personaflow-extract',
     };
     trained.push(await runOnce('run-a'));
     trained.push(await runOnce('run-b'));

@@ -1,0 +1,122 @@
+import type { ActivityDeps } from './deps.ts';
+import { asActivity } from './temporal-failure.ts';
+import { ConfigError } from './errors.ts';
+import { ensureWarehouseSchema } from './warehouse/schema.ts';
+import { fingerprintOf } from './checkpoints-fingerprint.ts';
+import { reusableCheckpoints, type ReusableStage } from './checkpoints.ts';
+import { PROMPT_VERSION } from './llm/review-features.ts';
+
+export interface StartRunInput {
+  runId: string;
+  workflowId: string;
+  asOf: string;
+  source: string;
+  /** Fixed number of segments (absent: chosen by measurement). */
+  k?: number;
+  /** Rejected share per table before the run fails (absent: the worker's default). */
+  maxRejectShare?: number;
+  /** Redo every stage even when checkpoints match. */
+  force?: boolean;
+}
+
+/** Which review extractor a run uses; every activity that extracts or reads review features checks it. */
+export interface ExtractorSpec {
+  extractor: string;
+  model: string;
+  promptVersion: string;
+}
+
+/**
+ * What a run will do, decided once by its first activity and then shown in the
+ * workflow's history: the settings that change results (so every stage gets
+ * them from its input, whichever worker serves it) and the stages an earlier
+ * run with the same inputs fingerprint may supply.
+ */
+export interface RunPlan {
+  /** sha256 of as-of, the source files' names, sizes and times, and the settings below; null when the sources cannot be listed. */
+  fingerprint: string | null;
+  settings: ExtractorSpec & {
+    maxRejectShare: number;
+    /** null: k by measurement. */
+    k: number | null;
+  };
+  /** Task queue of the review extraction activities (extraction-only workers serve it). */
+  extractTaskQueue: string;
+  /** Stages an earlier run's checkpoint may supply, and from which run. The workflow decides to reuse or compute. */
+  reusable: Partial<Record<ReusableStage, { fromRun: string }>>;
+}
+
+/**
+ * Records the run (idempotent: a retry keeps the first start time and the
+ * first fingerprint) and returns its plan.
+ */
+export function createStartRun(deps: ActivityDeps) {
+  return async function startRun(input: StartRunInput): Promise<RunPlan> {
+    return asActivity(async () => {
+      if (input.k !== undefined && input.k !== null && !(Number.isInteger(input.k) && input.k >= 2)) {
+        throw new ConfigError(`k must be a whole number of segments of at least 2, got ${JSON.stringify(input.k)}`);
+      }
+      const settings: RunPlan['settings'] = {
+        extractor: deps.extractor.name,
+        model: deps.extractor.model,
+        promptVersion: PROMPT_VERSION,
+        maxRejectShare: input.maxRejectShare ?? deps.maxRejectShare,
+        k: input.k ?? null,
+      };
+      const { fingerprint, inputs } = await fingerprintOf({ asOf: input.asOf, source: input.source, ...settings });
+      return deps.warehouse.withSession(async (s) => {
+        await ensureWarehouseSchema(s);
+        await s.transaction(async (tx) => {
+          await tx.run(
+            `INSERT INTO runs (run_id, workflow_id, as_of, source, status, stage, started_at)
+             SELECT $run_id, $workflow_id, $as_of::TIMESTAMPTZ, $source, 'running', 'starting', now()
+             WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = $run_id)`,
+            { run_id: input.runId, workflow_id: input.workflowId, as_of: input.asOf, source: input.source },
+          );
+          await tx.run(
+            `INSERT INTO run_inputs SELECT $run_id, $fingerprint, $force, $inputs::JSON
+             WHERE NOT EXISTS (SELECT 1 FROM run_inputs WHERE run_id = $run_id)`,
+            { run_id: input.runId, fingerprint, force: input.force ?? false, inputs: JSON.stringify(inputs) },
+          );
+        });
+        const recorded = await s.one<{ fingerprint: string | null }>('SELECT fingerprint FROM run_inputs WHERE run_id = $1', [input.runId]);
+        const runFingerprint = recorded?.fingerprint ?? fingerprint;
+        const reusable = runFingerprint && !input.force ? await reusableCheckpoints(s, runFingerprint, input.runId) : {};
+        return { fingerprint: runFingerprint, settings, extractTaskQueue: deps.extractTaskQueue, reusable };
+      });
+    });
+  };
+}
+
+/** An activity asked to work with another extractor than this worker's: workers of one deployment must agree. */
+export function checkExtractor(deps: ActivityDeps, spec: ExtractorSpec | undefined): void {
+  if (!spec) return;
+  const mine = { extractor: deps.extractor.name, model: deps.extractor.model, promptVersion: PROMPT_VERSION };
+  if (mine.extractor !== spec.extractor || mine.model !== spec.model || mine.promptVersion !== spec.promptVersion) {
+    throw new ConfigError(
+      `this run was planned with review extractor ${spec.extractor}/${spec.model} (prompt ${spec.promptVersion}), ` +
+        `but this worker has ${mine.extractor}/${mine.model} (prompt ${mine.promptVersion}): give every worker the same ` +
+        'PERSONAFLOW_LLM_PROVIDER and PERSONAFLOW_LLM_MODEL',
+    );
+  }
+}
+
+export interface FailRunInput {
+  runId: string;
+  stage: string;
+  error: string;
+}
+
+/** Marks a run failed so data teams see it in `runs`; the workflow still fails. */
+export function createMarkRunFailed({ warehouse }: ActivityDeps) {
+  return async function markRunFailed(input: FailRunInput): Promise<void> {
+    await warehouse.withSession((s) =>
+      s.transaction((tx) =>
+        tx.run(
+          `UPDATE runs SET status = 'failed', stage = $stage, error = $error, finished_at = now() WHERE run_id = $run_id`,
+          { run_id: input.runId, stage: input.stage, error: input.error.slice(0, 2000) },
+        ),
+      ),
+    );
+  };
+}
