@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
 import { extractRange, planExtraction, rangeBatches, storeOutcomes, type RangeProgress } from './llm/extract-reviews.ts';
 import { FINAL_BATCH_STATUSES, batchJobStatus, readBatchJob, submitBatchJob } from './llm/batch-api.ts';
 import { OpenAIExtractor } from './llm/openai-extractor.ts';
@@ -80,75 +79,72 @@ const HEARTBEAT_EVERY_MS = 15_000;
  */
 export function createExtractActivities(deps: ActivityDeps) {
   async function planReviewExtraction(input: ExtractInput): Promise<ExtractPlanResult> {
-    return asActivity(async () => {
-      const plan = await planExtraction(deps, { runId: input.runId, schema: runSchema(input.runId) });
-      return { extractor: deps.extractor.name, model: deps.extractor.model, ...plan, tokenBudget: deps.llm.tokenBudget };
-    });
+    const plan = await planExtraction(deps, { runId: input.runId, schema: runSchema(input.runId) });
+    return { extractor: deps.extractor.name, model: deps.extractor.model, ...plan, tokenBudget: deps.llm.tokenBudget };
+  
   }
 
   async function extractReviewRange(input: ExtractRangeInput): Promise<ExtractRangeResult> {
-    return asActivity(async () => {
-      const context = Context.current();
-      // A retried attempt carries on the accounting of the attempts before it;
-      // the work itself resumes from what is stored (finished batches are cached).
-      const prior = context.info.heartbeatDetails as RangeProgress | undefined;
-      let last: RangeProgress = { done: 0, total: 0, usage: prior?.usage ?? emptyUsage() };
-      const beat = (): void => context.heartbeat({ ...last, usage: { ...last.usage } });
-      const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
-      try {
-        return await extractRange(
-          {
-            warehouse: deps.warehouse,
-            extractor: deps.extractor,
-            batchSize: deps.llm.batchSize,
-            concurrency: deps.llm.concurrency,
-            signal: context.cancellationSignal,
-            onProgress: (p) => {
-              last = { done: p.done, total: p.total, usage: p.usage ?? last.usage };
-              beat();
-            },
+    const context = Context.current();
+    // A retried attempt carries on the accounting of the attempts before it;
+    // the work itself resumes from what is stored (finished batches are cached).
+    const prior = context.info.heartbeatDetails as RangeProgress | undefined;
+    let last: RangeProgress = { done: 0, total: 0, usage: prior?.usage ?? emptyUsage() };
+    const beat = (): void => context.heartbeat({ ...last, usage: { ...last.usage } });
+    const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+    try {
+      return await extractRange(
+        {
+          warehouse: deps.warehouse,
+          extractor: deps.extractor,
+          batchSize: deps.llm.batchSize,
+          concurrency: deps.llm.concurrency,
+          signal: context.cancellationSignal,
+          onProgress: (p) => {
+            last = { done: p.done, total: p.total, usage: p.usage ?? last.usage };
+            beat();
           },
-          {
-            runId: input.runId,
-            schema: runSchema(input.runId),
-            from: input.from,
-            to: input.to,
-            tokenBudget: input.tokenBudget,
-            priorUsage: prior?.usage,
-          },
-        );
-      } finally {
-        clearInterval(timer);
-      }
-    });
+        },
+        {
+          runId: input.runId,
+          schema: runSchema(input.runId),
+          from: input.from,
+          to: input.to,
+          tokenBudget: input.tokenBudget,
+          priorUsage: prior?.usage,
+        },
+      );
+    } finally {
+      clearInterval(timer);
+    }
+  
   }
 
   async function recordExtraction(input: RecordExtractionInput): Promise<ExtractResult> {
-    return asActivity(async () => {
-      const { plan, usage } = input;
-      const result: ExtractResult = {
-        extractor: plan.extractor,
-        model: plan.model,
-        reviews: plan.reviews,
-        cacheHits: plan.cacheHits,
-        extracted: input.extracted,
-        failed: input.failed,
-        skipped: input.skipped,
-        requests: usage.requests,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        cachedPromptTokens: usage.cachedPromptTokens,
-        costUsd: estimateCostUsd(usage, deps.llm.price),
-        budgetExhausted: input.budgetExhausted,
-      };
-      await deps.warehouse.withSession((s) =>
-        s.run(`UPDATE runs SET stage = 'extract', llm = $llm::JSON WHERE run_id = $run_id`, {
-          run_id: input.runId,
-          llm: JSON.stringify(result),
-        }),
-      );
-      return result;
-    });
+    const { plan, usage } = input;
+    const result: ExtractResult = {
+      extractor: plan.extractor,
+      model: plan.model,
+      reviews: plan.reviews,
+      cacheHits: plan.cacheHits,
+      extracted: input.extracted,
+      failed: input.failed,
+      skipped: input.skipped,
+      requests: usage.requests,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cachedPromptTokens: usage.cachedPromptTokens,
+      costUsd: estimateCostUsd(usage, deps.llm.price),
+      budgetExhausted: input.budgetExhausted,
+    };
+    await deps.warehouse.withSession((s) =>
+      s.run(`UPDATE runs SET stage = 'extract', llm = $llm::JSON WHERE run_id = $run_id`, {
+        run_id: input.runId,
+        llm: JSON.stringify(result),
+      }),
+    );
+    return result;
+  
   }
 
   // Batch API mode: the range's batches go out as one batch job; the workflow
@@ -165,29 +161,26 @@ export function createExtractActivities(deps: ActivityDeps) {
     rangeBatches({ warehouse: deps.warehouse, extractor: deps.extractor, batchSize: deps.llm.batchSize }, rangeOf(input));
 
   async function submitReviewBatchJob(input: ExtractRangeInput): Promise<{ batchId: string; lines: number }> {
-    return asActivity(async () => {
-      const extractor = openaiExtractor();
-      const batches = await batchesOf(input);
-      return { batchId: await submitBatchJob(extractor, batches), lines: batches.length };
-    });
+    const extractor = openaiExtractor();
+    const batches = await batchesOf(input);
+    return { batchId: await submitBatchJob(extractor, batches), lines: batches.length };
+  
   }
 
   async function reviewBatchJobStatus(input: { batchId: string }): Promise<{ status: string; final: boolean }> {
-    return asActivity(async () => {
-      const status = await batchJobStatus(openaiExtractor(), input.batchId);
-      return { status, final: FINAL_BATCH_STATUSES.includes(status) };
-    });
+    const status = await batchJobStatus(openaiExtractor(), input.batchId);
+    return { status, final: FINAL_BATCH_STATUSES.includes(status) };
+  
   }
 
   async function collectReviewBatchJob(
     input: ExtractRangeInput & { batchId: string },
   ): Promise<{ stored: number; failedLines: number; usage: ExtractionUsage }> {
-    return asActivity(async () => {
-      const extractor = openaiExtractor();
-      const results = await readBatchJob(extractor, input.batchId, await batchesOf(input));
-      const stored = await storeOutcomes(deps, rangeOf(input), results.outcomes);
-      return { stored, failedLines: results.failedLines, usage: results.usage };
-    });
+    const extractor = openaiExtractor();
+    const results = await readBatchJob(extractor, input.batchId, await batchesOf(input));
+    const stored = await storeOutcomes(deps, rangeOf(input), results.outcomes);
+    return { stored, failedLines: results.failedLines, usage: results.usage };
+  
   }
 
   return {

@@ -1,5 +1,4 @@
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
 import { buildFeaturesSql } from './warehouse/features-sql.ts';
 import { runSchema } from './warehouse/schema.ts';
 import { PROMPT_VERSION } from './llm/review-features.ts';
@@ -18,8 +17,7 @@ export interface FeaturesResult {
 /** Features stage: one row per customer in the run's `features` table, computed in SQL. */
 export function createBuildFeatures(deps: ActivityDeps) {
   return async function buildFeatures(input: FeaturesInput): Promise<FeaturesResult> {
-    return asActivity(() =>
-      deps.warehouse.withSession(async (s) => {
+    return deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
         await s.run(buildFeaturesSql(schema), {
           as_of: input.asOf,
@@ -38,7 +36,6 @@ export function createBuildFeatures(deps: ActivityDeps) {
           withOrders: counts?.with_orders ?? 0,
           withReviewFeatures: counts?.with_reviews ?? 0,
         };
-      }),
-    );
+      });
   };
 }

@@ -9,11 +9,20 @@ import { checkpointed, reportingReuse } from './checkpoints.ts';
 import { reuseLoad } from './checkpoints-reuse.ts';
 import { recordingRunInputs } from './checkpoints-run-inputs.ts';
 import { createSetVersionPin } from './retention-pins.ts';
+import { withFailureBoundary } from './failure-boundary.ts';
 
 export type { ActivityDeps } from './deps.ts';
 
-/** Every activity of personaflow, built from its dependencies (tests pass their own). */
+/**
+ * Every activity of personaflow, built from its dependencies (tests pass their
+ * own). withFailureBoundary is the one place that turns their errors into
+ * Temporal failures (retryable or not, redacted, capped): no stage does it itself.
+ */
 export function createActivities(deps: ActivityDeps) {
+  return withFailureBoundary(createStageActivities(deps));
+}
+
+function createStageActivities(deps: ActivityDeps) {
   const extract = createExtractActivities(deps);
   // Stages record checkpoints and reuse matching ones (checkpoints.ts).
   // Extraction is recorded, not skipped: its review cache already makes a

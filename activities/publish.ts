@@ -1,5 +1,4 @@
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
 import { runSchema } from './warehouse/schema.ts';
 import { exportOutputs } from './warehouse/outputs-snapshot.ts';
 import { heartbeatWhile } from './heartbeat-while.ts';
@@ -33,7 +32,7 @@ const versionAssignment = new SerialQueue();
 
 export function createPublishVersion(deps: ActivityDeps) {
   return async function publishVersion(input: PublishInput): Promise<PublishResult> {
-    return asActivity(() => heartbeatWhile(() =>
+    return heartbeatWhile(() =>
       deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
         // Parallel runs (backfills) would otherwise both claim max(version) + 1.
@@ -59,7 +58,7 @@ export function createPublishVersion(deps: ActivityDeps) {
           outputsPath: deps.outputsPath,
         };
       }),
-    ));
+    );
   };
 }
 
