@@ -4,6 +4,7 @@ import { extractRange, planExtraction, rangeBatches, storeOutcomes, type RangePr
 import { FINAL_BATCH_STATUSES, batchJobStatus, readBatchJob, submitBatchJob } from './llm/batch-api.ts';
 import { OpenAIExtractor } from './llm/openai-extractor.ts';
 import { ConfigError } from './errors.ts';
+import { DEFAULT_MAX_EXTRACT_FAILURE_SHARE, enforceExtractFailureLimit } from './llm/extract-failure-limit.ts';
 import { estimateCostUsd } from './llm/prices.ts';
 import { emptyUsage, type ExtractionUsage } from './llm/review-features.ts';
 import { runSchema } from './warehouse/schema.ts';
@@ -43,6 +44,8 @@ export interface ExtractRangeResult {
 export interface RecordExtractionInput {
   plan: ExtractPlanResult;
   runId: string;
+  /** Largest failed share of the run's reviews before it fails (default: PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE). */
+  maxFailureShare?: number;
   extracted: number;
   failed: number;
   skipped: number;
@@ -81,7 +84,6 @@ export function createExtractActivities(deps: ActivityDeps) {
   async function planReviewExtraction(input: ExtractInput): Promise<ExtractPlanResult> {
     const plan = await planExtraction(deps, { runId: input.runId, schema: runSchema(input.runId) });
     return { extractor: deps.extractor.name, model: deps.extractor.model, ...plan, tokenBudget: deps.llm.tokenBudget };
-  
   }
 
   async function extractReviewRange(input: ExtractRangeInput): Promise<ExtractRangeResult> {
@@ -117,7 +119,6 @@ export function createExtractActivities(deps: ActivityDeps) {
     } finally {
       clearInterval(timer);
     }
-  
   }
 
   async function recordExtraction(input: RecordExtractionInput): Promise<ExtractResult> {
@@ -137,14 +138,20 @@ export function createExtractActivities(deps: ActivityDeps) {
       costUsd: estimateCostUsd(usage, deps.llm.price),
       budgetExhausted: input.budgetExhausted,
     };
-    await deps.warehouse.withSession((s) =>
-      s.run(`UPDATE runs SET stage = 'extract', llm = $llm::JSON WHERE run_id = $run_id`, {
+    await deps.warehouse.withSession(async (s) => {
+      await s.run(`UPDATE runs SET stage = 'extract', llm = $llm::JSON WHERE run_id = $run_id`, {
         run_id: input.runId,
         llm: JSON.stringify(result),
-      }),
-    );
+      });
+      // After the accounting is stored (runs.llm shows what happened), before anything is published.
+      await enforceExtractFailureLimit(s, {
+        runId: input.runId,
+        reviews: plan.reviews,
+        failed: input.failed,
+        limit: input.maxFailureShare ?? deps.maxExtractFailureShare ?? DEFAULT_MAX_EXTRACT_FAILURE_SHARE,
+      });
+    });
     return result;
-  
   }
 
   // Batch API mode: the range's batches go out as one batch job; the workflow
@@ -164,13 +171,11 @@ export function createExtractActivities(deps: ActivityDeps) {
     const extractor = openaiExtractor();
     const batches = await batchesOf(input);
     return { batchId: await submitBatchJob(extractor, batches), lines: batches.length };
-  
   }
 
   async function reviewBatchJobStatus(input: { batchId: string }): Promise<{ status: string; final: boolean }> {
     const status = await batchJobStatus(openaiExtractor(), input.batchId);
     return { status, final: FINAL_BATCH_STATUSES.includes(status) };
-  
   }
 
   async function collectReviewBatchJob(
@@ -180,7 +185,6 @@ export function createExtractActivities(deps: ActivityDeps) {
     const results = await readBatchJob(extractor, input.batchId, await batchesOf(input));
     const stored = await storeOutcomes(deps, rangeOf(input), results.outcomes);
     return { stored, failedLines: results.failedLines, usage: results.usage };
-  
   }
 
   return {

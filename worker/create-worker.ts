@@ -63,6 +63,7 @@ export async function createPersonaflowWorker(
         },
         outputsPath: config.outputsPath,
         maxRejectShare: config.maxRejectShare,
+        maxExtractFailureShare: config.maxExtractFailureShare,
         cardWriter: createPersonaCardWriter(config.llm),
         keepVersions: config.keepVersions,
         holdAfterPublishCommit: config.holdAfterPublishCommit,

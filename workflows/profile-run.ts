@@ -63,7 +63,7 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
     // its retry policies are declared there.
     const extraction = await stage('extract', () =>
       executeChild(extractReviewsWorkflow, {
-        args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined }],
+        args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined, maxFailureShare: input.maxExtractFailureShare }],
         workflowId: `${workflowId}/extract/${runId}`,
       }),
     );
