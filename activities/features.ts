@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps.ts';
 import { buildFeaturesSql } from './warehouse/features-sql.ts';
 import { runSchema } from './warehouse/schema.ts';
 import { PROMPT_VERSION } from './llm/review-features.ts';
+import { enforceShrinkGuard } from './shrink-guard.ts';
 
 export interface FeaturesInput {
   runId: string;
@@ -25,6 +26,8 @@ export function createBuildFeatures(deps: ActivityDeps) {
           model: deps.extractor.model,
           prompt_version: PROMPT_VERSION,
         });
+        // Before train and publish: a much emptier version than the current one needs force.
+        await enforceShrinkGuard(s, { runId: input.runId, schema, asOf: input.asOf });
         await s.run(`UPDATE runs SET stage = 'features' WHERE run_id = $1`, [input.runId]);
         const counts = await s.one<{ customers: number; with_orders: number; with_reviews: number }>(
           `SELECT count(*) AS customers, count(*) FILTER (WHERE frequency > 0) AS with_orders,
