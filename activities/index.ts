@@ -10,6 +10,7 @@ import { reuseLoad } from './checkpoints-reuse.ts';
 import { recordingRunInputs } from './checkpoints-run-inputs.ts';
 import { createSetVersionPin } from './retention-pins.ts';
 import { withFailureBoundary } from './failure-boundary.ts';
+import { validatingRunInput } from './validate-run-input.ts';
 
 export type { ActivityDeps } from './deps.ts';
 
@@ -28,7 +29,8 @@ function createStageActivities(deps: ActivityDeps) {
   // Extraction is recorded, not skipped: its review cache already makes a
   // rerun ask the LLM nothing.
   return {
-    startRun: recordingRunInputs(deps, createStartRun(deps)),
+    // The input is checked after the runs row is written and before the run's inputs are recorded.
+    startRun: recordingRunInputs(deps, validatingRunInput(createStartRun(deps))),
     markRunFailed: createMarkRunFailed(deps),
     loadSources: checkpointed(deps, 'load', createLoadSources(deps), { reusable: true, onReuse: reuseLoad }),
     ...extract,

@@ -1,4 +1,13 @@
-import { ApplicationFailure, defineQuery, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ProfileRunInput, ProfileRunResult, RunProgress, Stage } from './types.ts';
 import { resolveAsOf } from './as-of.ts';
@@ -49,7 +58,8 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
 
   try {
     // Inside the try: a start that fails after writing its row still ends as a failed run.
-    await startRun({ runId, workflowId, asOf, source: input.source, k: input.k, maxRejectShare: input.maxRejectShare, force: input.force });
+    // The whole input goes along: startRun checks it against the CLI's schema (workflows/profile-run-input.ts).
+    await startRun({ ...input, runId, workflowId, asOf });
     const load = await stage('load', () =>
       loadSources({ runId, source: input.source, asOf, maxRejectShare: input.maxRejectShare }),
     );
@@ -114,7 +124,10 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
   } catch (error) {
     const failedStage = progress.stage;
     progress.stage = 'failed';
-    await markRunFailed({ runId, stage: failedStage, error: error instanceof Error ? errorMessage(error) : String(error) });
+    // Non-cancellable: on a cancelled run this scope is cancelled too, and the
+    // runs row would otherwise stay 'running' (its staging never pruned).
+    const reason = isCancellation(error) ? 'cancelled' : error instanceof Error ? errorMessage(error) : String(error);
+    await CancellationScope.nonCancellable(() => markRunFailed({ runId, stage: failedStage, error: reason }));
     throw error;
   }
 }
