@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
 import { extractRange, planExtraction, rangeBatches, storeOutcomes, type RangeProgress } from './llm/extract-reviews.ts';
@@ -88,6 +89,8 @@ export function createExtractActivities(deps: ActivityDeps) {
 
   async function extractReviewRange(input: ExtractRangeInput): Promise<ExtractRangeResult> {
     const context = Context.current();
+    // Every request in flight (and every retry wait) listens on this one signal.
+    setMaxListeners(4 * deps.llm.concurrency + 16, context.cancellationSignal);
     // A retried attempt carries on the accounting of the attempts before it;
     // the work itself resumes from what is stored (finished batches are cached).
     const prior = context.info.heartbeatDetails as RangeProgress | undefined;
