@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ProfileRunInput } from './types.ts';
 
 /**
  * The one schema of profileRun's input (workflows/types.ts ProfileRunInput),
@@ -37,3 +38,8 @@ export function describeInvalidInput(input: unknown): string | undefined {
   });
   return `invalid profileRun input: ${problems.join('; ')}`;
 }
+
+// The schema and the ProfileRunInput type (workflows/types.ts) must say the same: this fails to compile when they drift.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameShape: Exactly<z.infer<typeof ProfileRunInputSchema>, ProfileRunInput> = true;
+void _sameShape;
