@@ -52,7 +52,7 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
   private readonly responseFormat: ChatCompletionCreateParamsNonStreaming['response_format'];
   /** Kept only to scrub it out of errors; never logged. */
   private readonly secret: string | undefined;
-  /** Paces every HTTP attempt (the client's own retries included) by the server's rate-limit headers. */
+  /** Paces every HTTP attempt (retries included) by the server's rate-limit headers. */
   readonly limiter: AdaptiveLimiter;
   /** Running estimate of completion tokens per review, for pacing before the reply says. */
   private completionPerReview = 80;
@@ -145,10 +145,8 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
 
   /**
    * The client's fetch, wrapped: each HTTP attempt waits for the limiter,
-   * and each response (a 429 with its retry-after included, which the
-   * client would otherwise retry without telling us) feeds the limiter its
-   * x-ratelimit-* headers. This sees more than `.withResponse()` would: the
-   * responses of the client's own retries too.
+   * and each response (a 429 with its retry-after included) feeds the
+   * limiter its x-ratelimit-* headers.
    */
   private async pacedFetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
     const permit = await this.limiter.acquire(this.estimateTokens(init?.body), init?.signal ?? undefined);
