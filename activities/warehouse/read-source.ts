@@ -212,6 +212,11 @@ async function readOversized(
   } else {
     throw new Error(`no line-by-line reader for ${format}`);
   }
+  // A file in another encoding is unreadable as a whole (contract), not a set of bad rows.
+  const encoding = await session.one<{ message: string }>(
+    `SELECT error_message AS message FROM ${ident(rejects)} WHERE error_type::VARCHAR IN ('INVALID ENCODING', 'INVALID UNICODE') LIMIT 1`,
+  );
+  if (encoding) throw new Error(encoding.message);
   // DuckDB counts lines from 1, the header included; rows count from 1 after it.
   await session.run(
     `CREATE OR REPLACE TEMP TABLE ${ident(errors)} AS

@@ -137,6 +137,17 @@ describe('loadSources on bad input', () => {
     expect(error.message).not.toContain('Possible Solution');
   });
 
+  it('fails a latin-1 CSV as a whole even when it also has a line too long for DuckDB', async () => {
+    writeFileSync(
+      join(source, 'reviews.csv'),
+      Buffer.concat([
+        Buffer.from(`${REVIEW_HEADER}\nr1,c1,2024-05-01,5,${'x'.repeat(3_000_000)}\n`),
+        Buffer.from('r2,c1,2024-05-01,5,schön\n', 'latin1'),
+      ]),
+    );
+    expect((await failure()).message).toMatch(/^reviews\.csv: DuckDB cannot read it: .*not utf-8 encoded\.$/);
+  });
+
   it('keeps DuckDB\'s UTF-8 reason for a latin-1 JSONL file', async () => {
     write('reviews.jsonl', [JSON.stringify({ review_id: 'r1', customer_id: 'c1', created_at: '2024-05-01', text: 'schön' })], 'latin1');
     expect((await failure()).message).toMatch(/^reviews\.jsonl: DuckDB cannot read it: .*invalid UTF-8/);
