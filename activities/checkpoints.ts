@@ -1,6 +1,5 @@
 import type { ActivityDeps } from './deps.ts';
 import type { Session } from './warehouse/warehouse.ts';
-import { asActivity } from './temporal-failure.ts';
 import { runSchema } from './warehouse/schema.ts';
 import { ident, qualified } from './warehouse/sql-quote.ts';
 import { CHECKPOINT_FORMAT } from './checkpoints-fingerprint.ts';
@@ -86,8 +85,7 @@ export interface RecordInput<S extends CheckpointStage> {
 export function createCheckpointActivities(deps: ActivityDeps) {
   /** Takes a stage from an earlier run's checkpoint: its staging copied into this run's, its recorded result returned. */
   async function reuseCheckpoint<S extends ReusableStage>(input: ReuseInput<S>): Promise<StageResults[S]> {
-    return asActivity(() =>
-      deps.warehouse.withSession(async (s) => {
+    return deps.warehouse.withSession(async (s) => {
         const checkpoint = await s.one<{ run_id: string; schema: string; result: string }>(
           `SELECT run_id, outputs->>'schema' AS schema, result::VARCHAR AS result
            FROM checkpoints WHERE fingerprint = $1 AND stage = $2 AND run_id = $3 AND format_version = $4`,
@@ -108,13 +106,12 @@ export function createCheckpointActivities(deps: ActivityDeps) {
           await tx.run(`UPDATE runs SET stage = $1 WHERE run_id = $2`, [input.stage, input.runId]);
           return out;
         });
-      }),
-    );
+      });
   }
 
   /** Records a stage this run computed, so a later run with the same inputs may reuse it. */
   async function recordCheckpoint<S extends CheckpointStage>(input: RecordInput<S>): Promise<void> {
-    return asActivity(() => deps.warehouse.withSession((s) => record(s, input)));
+    return deps.warehouse.withSession((s) => record(s, input));
   }
 
   return { reuseCheckpoint, recordCheckpoint };

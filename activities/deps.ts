@@ -19,6 +19,8 @@ export interface ActivityDeps {
   extractTaskQueue: string;
   /** Default rejected share per table before a run fails. */
   maxRejectShare: number;
+  /** Default failed share of a run's reviews before it fails (PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE; default 5%). */
+  maxExtractFailureShare?: number;
   /** Published versions to keep (default 20); the current and pinned ones always stay. */
   keepVersions?: number;
   /** Crash tests only: a marker file publish writes after its commit before hanging (see test-hooks.ts). */

@@ -46,3 +46,58 @@ export class StoreUnavailableError extends PersonaflowError {
     super(message, { cause });
   }
 }
+
+/** A workflow input that cannot work (from the Temporal UI, a schedule, or a client that skipped the CLI's checks). */
+export class InputError extends PersonaflowError {
+  override readonly nonRetryable = true;
+  override name = 'InputError';
+  constructor(
+    message: string,
+    readonly details: { field: string },
+  ) {
+    super(message);
+  }
+}
+
+/** Too many reviews failed extraction: publishing would give their customers empty review features. */
+export class ExtractFailureLimitError extends PersonaflowError {
+  override readonly nonRetryable = true;
+  override name = 'ExtractFailureLimitError';
+  constructor(
+    message: string,
+    readonly details: { failed: number; reviews: number; limit: number },
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The LLM endpoint refused or failed a request in a way the extractor does not
+ * handle per review: a bad key, a missing model, or an outage longer than the
+ * retry budget. The message says what to fix and never carries the endpoint's
+ * own text (it may echo the key or review text).
+ */
+export class LlmEndpointError extends PersonaflowError {
+  override readonly nonRetryable: boolean;
+  override name = 'LlmEndpointError';
+  constructor(
+    message: string,
+    readonly details: { status?: number; kind: 'auth' | 'model' | 'unavailable' | 'refused' },
+    nonRetryable: boolean,
+  ) {
+    super(message);
+    this.nonRetryable = nonRetryable;
+  }
+}
+
+/** A run would replace the current version with a much emptier one; `force` lets it through. */
+export class ShrinkGuardError extends PersonaflowError {
+  override readonly nonRetryable = true;
+  override name = 'ShrinkGuardError';
+  constructor(
+    message: string,
+    readonly details: { reasons: string[] },
+  ) {
+    super(message);
+  }
+}

@@ -1,10 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
 import { extractRange, planExtraction, rangeBatches, storeOutcomes, type RangeProgress } from './llm/extract-reviews.ts';
 import { FINAL_BATCH_STATUSES, batchJobStatus, readBatchJob, submitBatchJob } from './llm/batch-api.ts';
 import { OpenAIExtractor } from './llm/openai-extractor.ts';
 import { ConfigError } from './errors.ts';
+import { DEFAULT_MAX_EXTRACT_FAILURE_SHARE, enforceExtractFailureLimit } from './llm/extract-failure-limit.ts';
 import { estimateCostUsd } from './llm/prices.ts';
 import { emptyUsage, type ExtractionUsage } from './llm/review-features.ts';
 import { runSchema } from './warehouse/schema.ts';
@@ -48,6 +49,8 @@ export interface ExtractRangeResult {
 export interface RecordExtractionInput {
   plan: ExtractPlanResult;
   runId: string;
+  /** Largest failed share of the run's reviews before it fails (default: PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE). */
+  maxFailureShare?: number;
   extracted: number;
   failed: number;
   skipped: number;
@@ -84,77 +87,80 @@ const HEARTBEAT_EVERY_MS = 15_000;
  */
 export function createExtractActivities(deps: ActivityDeps) {
   async function planReviewExtraction(input: ExtractInput): Promise<ExtractPlanResult> {
-    return asActivity(async () => {
-      checkExtractor(deps, input.extractor);
-      const plan = await planExtraction(deps, { runId: input.runId, schema: runSchema(input.runId) });
-      return { extractor: deps.extractor.name, model: deps.extractor.model, ...plan, tokenBudget: deps.llm.tokenBudget };
-    });
+    checkExtractor(deps, input.extractor);
+    const plan = await planExtraction(deps, { runId: input.runId, schema: runSchema(input.runId) });
+    return { extractor: deps.extractor.name, model: deps.extractor.model, ...plan, tokenBudget: deps.llm.tokenBudget };
   }
 
   async function extractReviewRange(input: ExtractRangeInput): Promise<ExtractRangeResult> {
-    return asActivity(async () => {
-      checkExtractor(deps, input.extractor);
-      const context = Context.current();
-      // A retried attempt carries on the accounting of the attempts before it;
-      // the work itself resumes from what is stored (finished batches are cached).
-      const prior = context.info.heartbeatDetails as RangeProgress | undefined;
-      let last: RangeProgress = { done: 0, total: 0, usage: prior?.usage ?? emptyUsage() };
-      const beat = (): void => context.heartbeat({ ...last, usage: { ...last.usage } });
-      const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
-      try {
-        return await extractRange(
-          {
-            warehouse: deps.warehouse,
-            extractor: deps.extractor,
-            batchSize: deps.llm.batchSize,
-            concurrency: deps.llm.concurrency,
-            signal: context.cancellationSignal,
-            onProgress: (p) => {
-              last = { done: p.done, total: p.total, usage: p.usage ?? last.usage };
-              beat();
-            },
+    checkExtractor(deps, input.extractor);
+    const context = Context.current();
+    // Every request in flight (and every retry wait) listens on this one signal.
+    setMaxListeners(4 * deps.llm.concurrency + 16, context.cancellationSignal);
+    // A retried attempt carries on the accounting of the attempts before it;
+    // the work itself resumes from what is stored (finished batches are cached).
+    const prior = context.info.heartbeatDetails as RangeProgress | undefined;
+    let last: RangeProgress = { done: 0, total: 0, usage: prior?.usage ?? emptyUsage() };
+    const beat = (): void => context.heartbeat({ ...last, usage: { ...last.usage } });
+    const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+    try {
+      return await extractRange(
+        {
+          warehouse: deps.warehouse,
+          extractor: deps.extractor,
+          batchSize: deps.llm.batchSize,
+          concurrency: deps.llm.concurrency,
+          signal: context.cancellationSignal,
+          onProgress: (p) => {
+            last = { done: p.done, total: p.total, usage: p.usage ?? last.usage };
+            beat();
           },
-          {
-            runId: input.runId,
-            schema: runSchema(input.runId),
-            from: input.from,
-            to: input.to,
-            tokenBudget: input.tokenBudget,
-            priorUsage: prior?.usage,
-          },
-        );
-      } finally {
-        clearInterval(timer);
-      }
-    });
+        },
+        {
+          runId: input.runId,
+          schema: runSchema(input.runId),
+          from: input.from,
+          to: input.to,
+          tokenBudget: input.tokenBudget,
+          priorUsage: prior?.usage,
+        },
+      );
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   async function recordExtraction(input: RecordExtractionInput): Promise<ExtractResult> {
-    return asActivity(async () => {
-      const { plan, usage } = input;
-      const result: ExtractResult = {
-        extractor: plan.extractor,
-        model: plan.model,
+    const { plan, usage } = input;
+    const result: ExtractResult = {
+      extractor: plan.extractor,
+      model: plan.model,
+      reviews: plan.reviews,
+      cacheHits: plan.cacheHits,
+      extracted: input.extracted,
+      failed: input.failed,
+      skipped: input.skipped,
+      requests: usage.requests,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cachedPromptTokens: usage.cachedPromptTokens,
+      costUsd: estimateCostUsd(usage, deps.llm.price),
+      budgetExhausted: input.budgetExhausted,
+    };
+    await deps.warehouse.withSession(async (s) => {
+      await s.run(`UPDATE runs SET stage = 'extract', llm = $llm::JSON WHERE run_id = $run_id`, {
+        run_id: input.runId,
+        llm: JSON.stringify(result),
+      });
+      // After the accounting is stored (runs.llm shows what happened), before anything is published.
+      await enforceExtractFailureLimit(s, {
+        runId: input.runId,
         reviews: plan.reviews,
-        cacheHits: plan.cacheHits,
-        extracted: input.extracted,
         failed: input.failed,
-        skipped: input.skipped,
-        requests: usage.requests,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        cachedPromptTokens: usage.cachedPromptTokens,
-        costUsd: estimateCostUsd(usage, deps.llm.price),
-        budgetExhausted: input.budgetExhausted,
-      };
-      await deps.warehouse.withSession((s) =>
-        s.run(`UPDATE runs SET stage = 'extract', llm = $llm::JSON WHERE run_id = $run_id`, {
-          run_id: input.runId,
-          llm: JSON.stringify(result),
-        }),
-      );
-      return result;
+        limit: input.maxFailureShare ?? deps.maxExtractFailureShare ?? DEFAULT_MAX_EXTRACT_FAILURE_SHARE,
+      });
     });
+    return result;
   }
 
   // Batch API mode: the range's batches go out as one batch job; the workflow
@@ -171,29 +177,23 @@ export function createExtractActivities(deps: ActivityDeps) {
     rangeBatches({ warehouse: deps.warehouse, extractor: deps.extractor, batchSize: deps.llm.batchSize }, rangeOf(input));
 
   async function submitReviewBatchJob(input: ExtractRangeInput): Promise<{ batchId: string; lines: number }> {
-    return asActivity(async () => {
-      const extractor = openaiExtractor();
-      const batches = await batchesOf(input);
-      return { batchId: await submitBatchJob(extractor, batches), lines: batches.length };
-    });
+    const extractor = openaiExtractor();
+    const batches = await batchesOf(input);
+    return { batchId: await submitBatchJob(extractor, batches), lines: batches.length };
   }
 
   async function reviewBatchJobStatus(input: { batchId: string }): Promise<{ status: string; final: boolean }> {
-    return asActivity(async () => {
-      const status = await batchJobStatus(openaiExtractor(), input.batchId);
-      return { status, final: FINAL_BATCH_STATUSES.includes(status) };
-    });
+    const status = await batchJobStatus(openaiExtractor(), input.batchId);
+    return { status, final: FINAL_BATCH_STATUSES.includes(status) };
   }
 
   async function collectReviewBatchJob(
     input: ExtractRangeInput & { batchId: string },
   ): Promise<{ stored: number; failedLines: number; usage: ExtractionUsage }> {
-    return asActivity(async () => {
-      const extractor = openaiExtractor();
-      const results = await readBatchJob(extractor, input.batchId, await batchesOf(input));
-      const stored = await storeOutcomes(deps, rangeOf(input), results.outcomes);
-      return { stored, failedLines: results.failedLines, usage: results.usage };
-    });
+    const extractor = openaiExtractor();
+    const results = await readBatchJob(extractor, input.batchId, await batchesOf(input));
+    const stored = await storeOutcomes(deps, rangeOf(input), results.outcomes);
+    return { stored, failedLines: results.failedLines, usage: results.usage };
   }
 
   return {

@@ -1,9 +1,9 @@
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
 import { buildFeaturesSql } from './warehouse/features-sql.ts';
 import { runSchema } from './warehouse/schema.ts';
 import { PROMPT_VERSION } from './llm/review-features.ts';
 import type { ExtractorSpec } from './run-plan.ts';
+import { enforceShrinkGuard } from './shrink-guard.ts';
 
 export interface FeaturesInput {
   runId: string;
@@ -21,8 +21,7 @@ export interface FeaturesResult {
 /** Features stage: one row per customer in the run's `features` table, computed in SQL. */
 export function createBuildFeatures(deps: ActivityDeps) {
   return async function buildFeatures(input: FeaturesInput): Promise<FeaturesResult> {
-    return asActivity(() =>
-      deps.warehouse.withSession(async (s) => {
+    return deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
         await s.run(buildFeaturesSql(schema), {
           as_of: input.asOf,
@@ -30,6 +29,8 @@ export function createBuildFeatures(deps: ActivityDeps) {
           model: input.extractor?.model ?? deps.extractor.model,
           prompt_version: input.extractor?.promptVersion ?? PROMPT_VERSION,
         });
+        // Before train and publish: a much emptier version than the current one needs force.
+        await enforceShrinkGuard(s, { runId: input.runId, schema, asOf: input.asOf });
         await s.run(`UPDATE runs SET stage = 'features' WHERE run_id = $1`, [input.runId]);
         const counts = await s.one<{ customers: number; with_orders: number; with_reviews: number }>(
           `SELECT count(*) AS customers, count(*) FILTER (WHERE frequency > 0) AS with_orders,
@@ -41,7 +42,6 @@ export function createBuildFeatures(deps: ActivityDeps) {
           withOrders: counts?.with_orders ?? 0,
           withReviewFeatures: counts?.with_reviews ?? 0,
         };
-      }),
-    );
+      });
   };
 }

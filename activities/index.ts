@@ -7,6 +7,7 @@ import { createTrainSegments } from './train.ts';
 import { createPublishVersion } from './publish.ts';
 import { createCheckpointActivities } from './checkpoints.ts';
 import { createSetVersionPin } from './retention-pins.ts';
+import { withFailureBoundary } from './failure-boundary.ts';
 
 export type { ActivityDeps } from './deps.ts';
 
@@ -14,9 +15,11 @@ export type { ActivityDeps } from './deps.ts';
  * Every activity of personaflow, built from its dependencies (tests pass their
  * own). Plain functions: whether a stage is reused from a checkpoint or
  * computed is decided in the workflow, from the plan startRun returns.
+ * withFailureBoundary is the one place that turns their errors into Temporal
+ * failures (retryable or not, redacted, capped): no stage does it itself.
  */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withFailureBoundary({
     startRun: createStartRun(deps),
     markRunFailed: createMarkRunFailed(deps),
     loadSources: createLoadSources(deps),
@@ -26,13 +29,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createCheckpointActivities(deps),
     setVersionPin: createSetVersionPin(deps),
     publishVersion: createPublishVersion(deps),
-  };
+  });
 }
 
 /** The activities an extraction-only worker serves (task queue personaflow-extract): stateless, any machine. */
 export function createExtractionActivities(deps: ActivityDeps) {
   const { extractReviewRange, submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob } = createExtractActivities(deps);
-  return { extractReviewRange, submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob };
+  return withFailureBoundary({ extractReviewRange, submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

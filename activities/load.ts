@@ -1,5 +1,4 @@
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
 import { loadSources as loadSourceTables } from './warehouse/load-sources.ts';
 import { runSchema } from './warehouse/schema.ts';
 import type { TableCounts } from '../workflows/types.ts';
@@ -18,26 +17,24 @@ export interface LoadResult {
 /** Load stage: the source folder into the run's staging schema, rejects kept. */
 export function createLoadSources(deps: ActivityDeps) {
   return async function loadSources(input: LoadInput): Promise<LoadResult> {
-    return asActivity(() =>
-      deps.warehouse.withSession(async (s) => {
-        const summary = await loadSourceTables(s, {
-          runId: input.runId,
-          schema: runSchema(input.runId),
-          sourceDir: input.source,
-          asOf: new Date(input.asOf),
-          maxRejectShare: input.maxRejectShare ?? deps.maxRejectShare,
-        }).catch(async (error: unknown) => {
-          await recordCounts(s, input.runId, null); // the rejects stay in rejected_rows for inspection
-          throw error;
-        });
-        const tables: Record<string, TableCounts | null> = {};
-        for (const [name, load] of Object.entries(summary.tables) as Array<[string, TableCounts | null]>) {
-          tables[name] = load && { read: load.read, loaded: load.loaded, rejected: load.rejected, afterAsOf: load.afterAsOf };
-        }
-        await recordCounts(s, input.runId, tables);
-        return { tables };
-      }),
-    );
+    return deps.warehouse.withSession(async (s) => {
+      const summary = await loadSourceTables(s, {
+        runId: input.runId,
+        schema: runSchema(input.runId),
+        sourceDir: input.source,
+        asOf: new Date(input.asOf),
+        maxRejectShare: input.maxRejectShare ?? deps.maxRejectShare,
+      }).catch(async (error: unknown) => {
+        await recordCounts(s, input.runId, null); // the rejects stay in rejected_rows for inspection
+        throw error;
+      });
+      const tables: Record<string, TableCounts | null> = {};
+      for (const [name, load] of Object.entries(summary.tables) as Array<[string, TableCounts | null]>) {
+        tables[name] = load && { read: load.read, loaded: load.loaded, rejected: load.rejected, afterAsOf: load.afterAsOf };
+      }
+      await recordCounts(s, input.runId, tables);
+      return { tables };
+    });
   };
 }
 

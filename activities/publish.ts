@@ -1,5 +1,4 @@
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
 import { runSchema, VERSION_COMMIT_MESSAGE } from './warehouse/schema.ts';
 import { heartbeatWhile } from './heartbeat-while.ts';
 import { holdAfterPublishCommit } from './test-hooks.ts';
@@ -37,7 +36,7 @@ export interface PublishResult {
  */
 export function createPublishVersion(deps: ActivityDeps) {
   return async function publishVersion(input: PublishInput): Promise<PublishResult> {
-    return asActivity(() => heartbeatWhile(() =>
+    return heartbeatWhile(() =>
       deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
         const version = await s.transaction(async (tx) => {
@@ -73,7 +72,7 @@ export function createPublishVersion(deps: ActivityDeps) {
           reusedStages: input.reusedStages ?? (await legacyReusedStages(s, input.runId)),
         };
       }),
-    ));
+    );
   };
 }
 

@@ -1,5 +1,4 @@
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
 import { PersonaflowError } from './errors.ts';
 
 export interface VersionPinInput {
@@ -26,8 +25,7 @@ export class VersionNotAvailableError extends PersonaflowError {
  */
 export function createSetVersionPin(deps: ActivityDeps) {
   return async function setVersionPin(input: VersionPinInput): Promise<VersionPinResult> {
-    return asActivity(() =>
-      deps.warehouse.withSession(async (s) => {
+    return deps.warehouse.withSession(async (s) => {
         const known = await s.one<{ kept: boolean }>(
           `SELECT EXISTS (SELECT 1 FROM profiles p WHERE p.version = v.version) AS kept FROM profile_versions v WHERE version = $1`,
           [input.version],
@@ -42,7 +40,6 @@ export function createSetVersionPin(deps: ActivityDeps) {
           if (input.pinned) await tx.run('INSERT INTO pinned_versions VALUES ($1, now())', [input.version]);
         });
         return { version: input.version, pinned: input.pinned, changed: was !== input.pinned };
-      }),
-    );
+      });
   };
 }

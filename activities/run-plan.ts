@@ -1,23 +1,15 @@
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, InputError } from './errors.ts';
+import { describeInvalidInput } from '../workflows/profile-run-input.ts';
+import type { ProfileRunInput } from '../workflows/types.ts';
 import { ensureWarehouseSchema } from './warehouse/schema.ts';
 import { fingerprintOf } from './checkpoints-fingerprint.ts';
 import { reusableCheckpoints, type ReusableStage } from './checkpoints.ts';
 import { PROMPT_VERSION } from './llm/review-features.ts';
+import { DEFAULT_MAX_EXTRACT_FAILURE_SHARE } from './llm/extract-failure-limit.ts';
 
-export interface StartRunInput {
-  runId: string;
-  workflowId: string;
-  asOf: string;
-  source: string;
-  /** Fixed number of segments (absent: chosen by measurement). */
-  k?: number;
-  /** Rejected share per table before the run fails (absent: the worker's default). */
-  maxRejectShare?: number;
-  /** Redo every stage even when checkpoints match. */
-  force?: boolean;
-}
+/** What profileRun hands startRun: its whole input (asOf resolved) plus the run's ids. */
+export type StartRunInput = ProfileRunInput & { runId: string; workflowId: string; asOf: string };
 
 /** Which review extractor a run uses; every activity that extracts or reads review features checks it. */
 export interface ExtractorSpec {
@@ -37,6 +29,8 @@ export interface RunPlan {
   fingerprint: string | null;
   settings: ExtractorSpec & {
     maxRejectShare: number;
+    /** Failed share of reviews above which extraction fails the run before publish. */
+    maxExtractFailureShare: number;
     /** null: k by measurement. */
     k: number | null;
   };
@@ -48,31 +42,31 @@ export interface RunPlan {
 
 /**
  * Records the run (idempotent: a retry keeps the first start time and the
- * first fingerprint) and returns its plan.
+ * first fingerprint), checks its input against the schema the CLI uses
+ * (workflows/profile-run-input.ts) so an input from the Temporal UI or another
+ * client (`"k": 1`) fails at once, non-retryable, naming the field, and after
+ * the runs row is written, so the failure shows in runs like any other, and
+ * returns the run's plan.
  */
 export function createStartRun(deps: ActivityDeps) {
   return async function startRun(input: StartRunInput): Promise<RunPlan> {
-    return asActivity(async () => {
-      if (input.k !== undefined && input.k !== null && !(Number.isInteger(input.k) && input.k >= 2)) {
-        throw new ConfigError(`k must be a whole number of segments of at least 2, got ${JSON.stringify(input.k)}`);
-      }
+    {
+      await recordRun(deps, input);
+      const { runId: _runId, workflowId: _workflowId, ...runInput } = input;
+      const problem = describeInvalidInput(runInput);
+      if (problem) throw new InputError(problem, { field: problem.match(/^invalid profileRun input: (\w+)/)?.[1] ?? '(input)' });
       const settings: RunPlan['settings'] = {
         extractor: deps.extractor.name,
         model: deps.extractor.model,
         promptVersion: PROMPT_VERSION,
         maxRejectShare: input.maxRejectShare ?? deps.maxRejectShare,
+        maxExtractFailureShare: input.maxExtractFailureShare ?? deps.maxExtractFailureShare ?? DEFAULT_MAX_EXTRACT_FAILURE_SHARE,
         k: input.k ?? null,
       };
-      const { fingerprint, inputs } = await fingerprintOf({ asOf: input.asOf, source: input.source, ...settings });
+      const { maxExtractFailureShare: _limit, ...changingResults } = settings; // the limit decides pass or fail, not the outputs
+      const { fingerprint, inputs } = await fingerprintOf({ asOf: input.asOf, source: input.source, ...changingResults });
       return deps.warehouse.withSession(async (s) => {
-        await ensureWarehouseSchema(s);
         await s.transaction(async (tx) => {
-          await tx.run(
-            `INSERT INTO runs (run_id, workflow_id, as_of, source, status, stage, started_at)
-             SELECT $run_id, $workflow_id, $as_of::TIMESTAMPTZ, $source, 'running', 'starting', now()
-             WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = $run_id)`,
-            { run_id: input.runId, workflow_id: input.workflowId, as_of: input.asOf, source: input.source },
-          );
           await tx.run(
             `INSERT INTO run_inputs SELECT $run_id, $fingerprint, $force, $inputs::JSON
              WHERE NOT EXISTS (SELECT 1 FROM run_inputs WHERE run_id = $run_id)`,
@@ -84,8 +78,22 @@ export function createStartRun(deps: ActivityDeps) {
         const reusable = runFingerprint && !input.force ? await reusableCheckpoints(s, runFingerprint, input.runId) : {};
         return { fingerprint: runFingerprint, settings, extractTaskQueue: deps.extractTaskQueue, reusable };
       });
-    });
+    }
   };
+}
+
+async function recordRun(deps: ActivityDeps, input: StartRunInput): Promise<void> {
+  await deps.warehouse.withSession(async (s) => {
+    await ensureWarehouseSchema(s);
+    await s.transaction((tx) =>
+      tx.run(
+        `INSERT INTO runs (run_id, workflow_id, as_of, source, status, stage, started_at)
+         SELECT $run_id, $workflow_id, $as_of::TIMESTAMPTZ, $source, 'running', 'starting', now()
+         WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = $run_id)`,
+        { run_id: input.runId, workflow_id: input.workflowId, as_of: input.asOf, source: String(input.source ?? '') },
+      ),
+    );
+  });
 }
 
 /** An activity asked to work with another extractor than this worker's: workers of one deployment must agree. */

@@ -1,7 +1,6 @@
 import { splitSchema } from './warehouse/sql-quote.ts';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
-import { asActivity } from './temporal-failure.ts';
 import { runSchema } from './warehouse/schema.ts';
 import type { Session } from './warehouse/warehouse.ts';
 import { recommendationsSql } from './warehouse/recommendations-sql.ts';
@@ -49,8 +48,7 @@ export interface TrainResult {
  */
 export function createTrainSegments(deps: ActivityDeps) {
   return async function trainSegments(input: TrainInput): Promise<TrainResult> {
-    return asActivity(() =>
-      deps.warehouse.withSession(async (s) => {
+    return deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
         const rows = await s.all<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
         Context.current().heartbeat({ customers: rows.length });
@@ -156,8 +154,7 @@ export function createTrainSegments(deps: ActivityDeps) {
         if (previous !== undefined) out.previousModelVersion = previous.modelVersion;
         if (ariVsPrevious !== undefined) out.ariVsPrevious = ariVsPrevious;
         return out;
-      }),
-    );
+      });
   };
 }
 

@@ -98,7 +98,6 @@ async function openaiRun(options: {
         timeoutMs: 120_000,
         structuredOutput: 'json_schema',
       },
-      { maxRetries: 8 },
     );
     const deadline = performance.now() + options.seconds * 1000;
     const started = performance.now();

@@ -16,6 +16,7 @@ const EnvSchema = z.object({
   PERSONAFLOW_TASK_QUEUE: z.string().default('personaflow'),
   PERSONAFLOW_EXTRACT_TASK_QUEUE: z.string().optional(),
   PERSONAFLOW_MAX_REJECT_SHARE: z.coerce.number().min(0).max(1).default(0.05),
+  PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE: z.coerce.number().min(0).max(1).default(0.05),
   PERSONAFLOW_KEEP_VERSIONS: z.coerce.number().int().min(1).default(20),
   // Test hook (crash tests only): after publish commits, write this file and hang until killed.
   PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT: z.string().optional(),
@@ -30,6 +31,8 @@ const EnvSchema = z.object({
   PERSONAFLOW_LLM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   PERSONAFLOW_LLM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   PERSONAFLOW_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  // How long one request waits out 429s, 5xx and timeouts before the run fails (docs/extraction.md).
+  PERSONAFLOW_LLM_RETRY_BUDGET_S: z.coerce.number().positive().max(3_600).default(120),
   PERSONAFLOW_LLM_STRUCTURED_OUTPUT: z.enum(['json_schema', 'json_object']).default('json_schema'),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_API_KEY: z.string().optional(),
@@ -51,7 +54,10 @@ export interface LlmConfig {
   apiKey?: string;
   batchSize: number;
   concurrency: number;
+  /** Times each review is sent at most (a bad reply, a refused request). */
   maxAttempts: number;
+  /** How long one request retries transient failures (429, 5xx, timeouts) before giving up; default 120 s. */
+  retryBudgetMs?: number;
   timeoutMs: number;
   structuredOutput: 'json_schema' | 'json_object';
   /** GGUF file for the `local` provider. */
@@ -74,6 +80,8 @@ export interface Config {
   /** Task queue of the review extraction activities; extraction-only workers (`worker --queues extract`) serve it. */
   extractTaskQueue: string;
   maxRejectShare: number;
+  /** Largest share of a run's reviews that may fail extraction before the run fails (default 5%). */
+  maxExtractFailureShare: number;
   /** Published versions kept (the current one and pinned ones are always kept). */
   keepVersions: number;
   /** Crash-test hook: see PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT; unset in real use. */
@@ -119,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskQueue: e.PERSONAFLOW_TASK_QUEUE,
     extractTaskQueue: e.PERSONAFLOW_EXTRACT_TASK_QUEUE ?? `${e.PERSONAFLOW_TASK_QUEUE}-extract`,
     maxRejectShare: e.PERSONAFLOW_MAX_REJECT_SHARE,
+    maxExtractFailureShare: e.PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE,
     keepVersions: e.PERSONAFLOW_KEEP_VERSIONS,
     holdAfterPublishCommit: e.PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT,
     temporal: {
@@ -136,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchSize: e.PERSONAFLOW_LLM_BATCH_SIZE,
       concurrency: e.PERSONAFLOW_LLM_CONCURRENCY,
       maxAttempts: e.PERSONAFLOW_LLM_MAX_ATTEMPTS,
+      retryBudgetMs: e.PERSONAFLOW_LLM_RETRY_BUDGET_S * 1000,
       timeoutMs: e.PERSONAFLOW_LLM_TIMEOUT_MS,
       structuredOutput: e.PERSONAFLOW_LLM_STRUCTURED_OUTPUT,
       localModelPath: e.PERSONAFLOW_LOCAL_MODEL ? resolve(e.PERSONAFLOW_LOCAL_MODEL) : undefined,

@@ -73,6 +73,7 @@ export async function createPersonaflowWorker(
       },
       extractTaskQueue: config.extractTaskQueue,
       maxRejectShare: config.maxRejectShare,
+      maxExtractFailureShare: config.maxExtractFailureShare,
       cardWriter: createPersonaCardWriter(config.llm),
       keepVersions: config.keepVersions,
       holdAfterPublishCommit: config.holdAfterPublishCommit,

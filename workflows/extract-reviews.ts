@@ -11,6 +11,8 @@ export interface ExtractReviewsInput {
   rangeSize?: number;
   /** Range activities in flight at once (default 2; any worker on the task queue may take them). */
   parallelRanges?: number;
+  /** Largest failed share of the run's reviews (default: PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE of the worker). */
+  maxFailureShare?: number;
   /** Prompt + completion tokens this run may spend; default: PERSONAFLOW_LLM_TOKEN_BUDGET of the worker. */
   tokenBudget?: number;
   /** Continue as new after this many ranges in one execution (default 1,000; tests set it low). */
@@ -47,8 +49,11 @@ const { planReviewExtraction, recordExtraction } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
-// LLM calls: long, heartbeating (a timer beats during a slow call too), retried
-// patiently; a retry resumes from what is stored and from its heartbeat's usage.
+// LLM calls: long, heartbeating (a timer beats during a slow call too). The
+// extractor alone retries the LLM endpoint (its retry budget, docs/extraction.md)
+// and reports what is left as non-retryable, so these retries are for lost
+// workers and store errors; a retry resumes from what is stored and from its
+// heartbeat's usage.
 const RANGE_OPTIONS = {
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '1 minute',
@@ -143,6 +148,7 @@ export async function extractReviewsWorkflow(input: ExtractReviewsInput): Promis
   const result = await recordExtraction({
     runId: input.runId,
     plan,
+    maxFailureShare: input.maxFailureShare,
     extracted: state.extracted,
     failed: state.failed,
     skipped: state.skipped,

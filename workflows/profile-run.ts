@@ -1,4 +1,14 @@
-import { ApplicationFailure, defineQuery, executeChild, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  executeChild,
+  isCancellation,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { RunPlan } from '../activities/run-plan.ts';
 import type { LoadResult } from '../activities/load.ts';
@@ -76,7 +86,9 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
   };
 
   try {
-    const start = { runId, workflowId, asOf, source: input.source, k: input.k, maxRejectShare: input.maxRejectShare, force: input.force };
+    // Inside the try: a start that fails after writing its row still ends as a failed run.
+    // The whole input goes along: startRun checks it against the CLI's schema (workflows/profile-run-input.ts).
+    const start = { ...input, runId, workflowId, asOf };
     const out = patched(RUN_PLAN_PATCH)
       ? await plannedStages(input, asOf, await startRun(start), stage, progress)
       : await legacyStages(input, asOf, start, stage, progress);
@@ -122,7 +134,10 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
   } catch (error) {
     const failedStage = progress.stage;
     progress.stage = 'failed';
-    await markRunFailed({ runId, stage: failedStage, error: error instanceof Error ? errorMessage(error) : String(error) });
+    // Non-cancellable: on a cancelled run this scope is cancelled too, and the
+    // runs row would otherwise stay 'running' (its staging never pruned).
+    const reason = isCancellation(error) ? 'cancelled' : error instanceof Error ? errorMessage(error) : String(error);
+    await CancellationScope.nonCancellable(() => markRunFailed({ runId, stage: failedStage, error: reason }));
     throw error;
   }
 }
@@ -167,7 +182,15 @@ async function plannedStages(input: ProfileRunInput, asOf: string, plan: RunPlan
   // as new on large backfills; its retry policies are declared there.
   const extraction = await stage('extract', () =>
     executeChild(extractReviewsWorkflow, {
-      args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined, extractor, extractTaskQueue: plan.extractTaskQueue }],
+      args: [
+        {
+          runId,
+          batchApi: input.llmBatchApi ? {} : undefined,
+          extractor,
+          extractTaskQueue: plan.extractTaskQueue,
+          maxFailureShare: settings.maxExtractFailureShare,
+        },
+      ],
       workflowId: `${workflowId}/extract/${runId}`,
     }),
   );
@@ -197,7 +220,7 @@ async function legacyStages(
   countLoad(progress, load);
   const extraction = await stage('extract', () =>
     executeChild(extractReviewsWorkflow, {
-      args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined }],
+      args: [{ runId, batchApi: input.llmBatchApi ? {} : undefined, maxFailureShare: input.maxExtractFailureShare }],
       workflowId: `${workflowId}/extract/${runId}`,
     }),
   );

@@ -10,6 +10,8 @@ export interface ProfileRunInput {
   asOf?: string;
   /** Fail before publishing when a table's rejected share exceeds this (default from config, 5%). */
   maxRejectShare?: number;
+  /** Fail before publishing when the share of reviews that failed extraction exceeds this (default from config, 5%). */
+  maxExtractFailureShare?: number;
   /** Fix the number of segments instead of choosing it by measurement. */
   k?: number;
   /** Extract reviews through the OpenAI Batch API (half price, up to 24 h; for large backfills). */

@@ -1,7 +1,9 @@
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { LlmConfig } from '../../worker/config.ts';
+import { LlmEndpointError } from '../errors.ts';
 import { AdaptiveLimiter } from './adaptive-limiter.ts';
+import { classifyRequestFailure } from './llm-failures.ts';
 import {
   BATCH_REPLY_JSON_SCHEMA,
   BATCH_REPLY_SCHEMA_NAME,
@@ -20,12 +22,8 @@ import {
 } from './review-features.ts';
 
 export interface OpenAIExtractorOptions {
-  /**
-   * Transport retries (429, 5xx, timeouts, connection errors) done by the
-   * openai client, honouring retry-after(-ms). This is the only transport
-   * retry on this path. Default: config.maxAttempts - 1.
-   */
-  maxRetries?: number;
+  /** Waits between transient failures: first, and the cap of the doubling (default 1 s and 20 s; tests shorten them). */
+  backoff?: { initialMs: number; maxMs: number };
   /** Shared pacing; default: one per extractor, capped at config.concurrency requests in flight. */
   limiter?: AdaptiveLimiter;
 }
@@ -47,10 +45,14 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
   readonly model: string;
   private readonly client: OpenAI;
   private readonly maxAttempts: number;
+  private readonly retryBudgetMs: number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+  /** For messages: the base URL without any credentials in it. */
+  private readonly endpoint: string;
   private readonly responseFormat: ChatCompletionCreateParamsNonStreaming['response_format'];
   /** Kept only to scrub it out of errors; never logged. */
   private readonly secret: string | undefined;
-  /** Paces every HTTP attempt (the client's own retries included) by the server's rate-limit headers. */
+  /** Paces every HTTP attempt (retries included) by the server's rate-limit headers. */
   readonly limiter: AdaptiveLimiter;
   /** Running estimate of completion tokens per review, for pacing before the reply says. */
   private completionPerReview = 80;
@@ -58,6 +60,9 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
   constructor(config: LlmConfig, options: OpenAIExtractorOptions = {}) {
     this.model = config.model;
     this.maxAttempts = config.maxAttempts;
+    this.retryBudgetMs = config.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS;
+    this.backoff = options.backoff ?? { initialMs: 1_000, maxMs: 20_000 };
+    this.endpoint = endpointName(config.baseURL);
     this.secret = config.apiKey || undefined;
     this.limiter = options.limiter ?? new AdaptiveLimiter({ maxConcurrency: config.concurrency });
     this.client = new OpenAI({
@@ -68,7 +73,8 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
       // Explicit, so the client does not pick these up from the environment (config.ts is the only reader).
       organization: null,
       project: null,
-      maxRetries: options.maxRetries ?? Math.max(0, config.maxAttempts - 1),
+      // No client retries: request() is the one place that retries (see there).
+      maxRetries: 0,
       timeout: config.timeoutMs,
       logLevel: 'warn',
     });
@@ -95,13 +101,19 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
 
     while (queue.length > 0) {
       const batch = queue.shift()!;
-      const completion = await this.request(batch, signal);
-      addUsage(usage, completion);
-      const completionTokens = completion.usage?.completion_tokens;
-      if (completionTokens) {
-        this.completionPerReview = 0.8 * this.completionPerReview + 0.2 * (completionTokens / batch.length);
+      const reply = await this.request(batch, signal);
+      let verdicts: Map<string, Verdict>;
+      if ('refused' in reply) {
+        verdicts = new Map(batch.map((review) => [review.id, { ok: false, reason: reply.refused, blamed: false }]));
+      } else {
+        const { completion } = reply;
+        addUsage(usage, completion);
+        const completionTokens = completion?.usage?.completion_tokens;
+        if (completionTokens) {
+          this.completionPerReview = 0.8 * this.completionPerReview + 0.2 * (completionTokens / batch.length);
+        }
+        verdicts = judgeReply(completion, batch);
       }
-      const verdicts = judgeReply(completion, batch);
 
       const again: ReviewInput[] = [];
       for (const review of batch) {
@@ -112,12 +124,14 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
         }
         const tries = (attempts.get(review.id) ?? 0) + 1;
         attempts.set(review.id, tries);
-        // A whole-reply failure (malformed JSON) cannot be pinned on one item
-        // while it shares the request with others; it is pinned on an item only
-        // once the halving has left it alone, so one bad review cannot sink
-        // its neighbours. That costs at most log2(batch size) extra tries.
-        const giveUp = tries >= this.maxAttempts && (verdict.blamed || batch.length === 1);
-        if (giveUp) {
+        // Every review is sent at most maxAttempts times (PERSONAFLOW_LLM_MAX_ATTEMPTS),
+        // whatever went wrong. A whole-reply failure (malformed JSON, a refused
+        // request) cannot be pinned on one item while it shares the request with
+        // others, so those retries go out in halves: a review that breaks every
+        // reply it is in takes down at most batch / 2^(maxAttempts-1) neighbours
+        // (a quarter of the batch at the default 3), and an endpoint that breaks
+        // every reply costs 2^maxAttempts - 1 requests per batch, not more.
+        if (tries >= this.maxAttempts) {
           outcomes.set(review.id, { id: review.id, ok: false, error: `${verdict.reason} after ${tries} attempts` });
         } else {
           again.push(review);
@@ -131,10 +145,8 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
 
   /**
    * The client's fetch, wrapped: each HTTP attempt waits for the limiter,
-   * and each response (a 429 with its retry-after included, which the
-   * client would otherwise retry without telling us) feeds the limiter its
-   * x-ratelimit-* headers. This sees more than `.withResponse()` would: the
-   * responses of the client's own retries too.
+   * and each response (a 429 with its retry-after included) feeds the
+   * limiter its x-ratelimit-* headers.
    */
   private async pacedFetch(url: string | URL | Request, init?: RequestInit): Promise<Response> {
     const permit = await this.limiter.acquire(this.estimateTokens(init?.body), init?.signal ?? undefined);
@@ -184,23 +196,84 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
     return this.secret;
   }
 
-  private async request(batch: ReviewInput[], signal?: AbortSignal): Promise<ChatCompletion> {
-    try {
-      return await this.client.chat.completions.create(this.chatBody(batch), { signal });
-    } catch (error) {
-      // The client already retried what is worth retrying; what is left is
-      // the caller's (Temporal's) to decide. Some servers echo the key back
-      // ("Incorrect API key provided: sk-..."): scrub it first.
-      throw scrubSecret(error, this.secret);
+  /**
+   * One batch's request, and the one place that retries transport failures
+   * (the client's own retries are off, and the range activity's Temporal
+   * retries are for lost workers: LLM failures reach it as non-retryable).
+   * What a failure means is classifyRequestFailure's call (llm-failures.ts):
+   * fatal ones throw at once; refused ones come back as a failed reply for
+   * the batch's reviews; transient ones are retried with exponential backoff
+   * (1 s doubling to 20 s, jittered) or the server's retry-after, for as long
+   * as the retry budget (PERSONAFLOW_LLM_RETRY_BUDGET_S, default 120 s per
+   * request) lasts, then the run fails saying so.
+   */
+  private async request(batch: ReviewInput[], signal?: AbortSignal): Promise<{ completion: ChatCompletion } | { refused: string }> {
+    const started = Date.now();
+    let delay = this.backoff.initialMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { completion: await this.client.chat.completions.create(this.chatBody(batch), { signal }) };
+      } catch (raw) {
+        // Some servers echo the key back ("Incorrect API key provided: sk-..."): scrub it first.
+        const error = scrubSecret(raw, this.secret);
+        if (signal?.aborted || error instanceof OpenAI.APIUserAbortError) throw error;
+        const failure = classifyRequestFailure(error, { baseURL: this.endpoint, model: this.model });
+        if (failure.kind === 'fatal') throw failure.error;
+        if (failure.kind === 'refused') return { refused: failure.reason };
+        const wait = failure.retryAfterMs ?? delay * (0.8 + 0.4 * Math.random());
+        const elapsed = Date.now() - started;
+        if (elapsed + wait > this.retryBudgetMs) {
+          throw new LlmEndpointError(
+            `the LLM endpoint ${this.endpoint} kept failing for ${Math.round(elapsed / 1000)} s ` +
+              `(${attempt} attempts, last: ${failure.reason}); the retry budget is ${Math.round(this.retryBudgetMs / 1000)} s ` +
+              '(PERSONAFLOW_LLM_RETRY_BUDGET_S); reviews extracted so far are stored and cached',
+            { kind: 'unavailable' },
+            true,
+          );
+        }
+        await sleep(wait, signal);
+        delay = Math.min(delay * 2, this.backoff.maxMs);
+      }
     }
   }
 }
 
-function addUsage(usage: ExtractionUsage, completion: ChatCompletion): void {
+/** Default of PERSONAFLOW_LLM_RETRY_BUDGET_S: how long one request waits out an outage. */
+export const DEFAULT_RETRY_BUDGET_MS = 120_000;
+
+function endpointName(baseURL: string | undefined): string {
+  if (!baseURL) return 'https://api.openai.com/v1';
+  try {
+    const url = new URL(baseURL);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '(the configured OPENAI_BASE_URL)';
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function addUsage(usage: ExtractionUsage, completion: ChatCompletion | undefined): void {
   usage.requests += 1;
-  usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
-  usage.completionTokens += completion.usage?.completion_tokens ?? 0;
-  usage.cachedPromptTokens += completion.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+  usage.promptTokens += completion?.usage?.prompt_tokens ?? 0;
+  usage.completionTokens += completion?.usage?.completion_tokens ?? 0;
+  usage.cachedPromptTokens += completion?.usage?.prompt_tokens_details?.cached_tokens ?? 0;
 }
 
 /** Reads one reply and decides, for every review of the batch, what it got. */
@@ -211,6 +284,10 @@ export function judgeReply(completion: ChatCompletion, batch: ReviewInput[]): Ma
     return verdicts;
   };
 
+  // A proxy's HTML page with status 200 arrives as a string, not a completion.
+  if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
+    return everyone('reply is not a chat completion (an HTML page or another format?)');
+  }
   const choice = completion.choices[0];
   if (choice?.message.refusal) return everyone(`model refused: ${clip(choice.message.refusal)}`);
   const content = choice?.message.content;

@@ -108,8 +108,10 @@ top_topics AS (
 ),
 base AS (
   SELECT c.customer_id,
+         -- Tenure starts at the earliest of signup, first order and first session:
+         -- guest checkouts before signup count (data contract, Bad input).
          greatest(date_diff('second',
-           coalesce(c.signup_at, least(o.first_order_at, ss.first_session_at), $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ) / 86400.0, 0) AS tenure_days,
+           coalesce(least(c.signup_at, o.first_order_at, ss.first_session_at), $as_of::TIMESTAMPTZ), $as_of::TIMESTAMPTZ) / 86400.0, 0) AS tenure_days,
          o.*, ss.sessions_year, ss.browse_minutes_year, cs.cart_sessions, cs.abandoned,
          tc.top_categories, tc.top_category_shares, rs.review_count, rs.mean_sentiment, rs.negative_review_share,
          rs.high_intent_share, rs.quality_complaint_share, rs.service_complaint_share, rs.price_mention_share,

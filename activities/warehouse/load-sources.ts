@@ -1,4 +1,4 @@
-import { ConfigError, RejectLimitError } from '../errors.ts';
+import { ConfigError, RejectLimitError, SourceError } from '../errors.ts';
 import {
   buildCheckSql,
   buildCountsSql,
@@ -44,8 +44,10 @@ export interface LoadSummary {
  * with every broken row in rejected_rows.
  *
  * 1. Read and check every table into connection-local temp tables. A missing
- *    table or column, or an unreadable file, throws SourceError here, before
- *    anything is written.
+ *    table or column, an unreadable file, or a required table without rows
+ *    throws SourceError here, before anything is written; an optional table
+ *    without rows counts as absent. A line too long for DuckDB is a rejected
+ *    row with DuckDB's reason (read-source.ts), not a failed run.
  * 2. In one transaction, replace this run's rejected rows and staging tables,
  *    so a retried activity ends in the same state as a first attempt.
  * 3. Fail with RejectLimitError when a table's reject share is over the limit;
@@ -73,8 +75,18 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
     for (const table of TABLE_NAMES) {
       const entry = entries[table];
       if (!entry) continue;
-      const read = await readSource(session, SOURCE_TABLES[table], entry);
-      tempTables.push(...read.parts.map((p) => p.tempTable));
+      const spec = SOURCE_TABLES[table];
+      const read = await readSource(session, spec, entry, tempTables);
+      if (read.rows === 0) {
+        // Contract: a required table with no rows fails the run (it would publish
+        // a version with no orders for anyone); an optional one counts as absent.
+        if (!spec.required) continue;
+        throw new SourceError(
+          `${entry.name}: required table ${table} has no rows (only a header, or an empty file); ` +
+            `a version built from it would show no ${table} for every customer`,
+          { table, file: entry.name },
+        );
+      }
       tempTables.push(checkedTableName(table));
       await session.run(buildCheckSql(read, checked), [input.asOf.toISOString()]);
       reads[table] = read;

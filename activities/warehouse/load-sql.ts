@@ -49,13 +49,22 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
   // checks below are the same whatever the file held.
   const allColumns = [...read.columns, ...spec.columns.map((c) => c.name).filter((n) => !read.columns.includes(n))];
 
-  const partSelects = read.parts.map((part, index) => {
+  const partSelects = read.parts.flatMap((part, index) => {
     const cols = allColumns.map((name) => {
       const actual = part.columns.get(name);
       return actual === undefined ? `NULL::VARCHAR AS ${ident(name)}` : `${ident(actual)} AS ${ident(name)}`;
     });
-    return `SELECT ${literal(part.name)} AS ${P}file, ${index} AS ${P}file_no, rowid + 1 AS ${P}row, ${cols.join(', ')}
+    const row = part.rowColumn === undefined ? 'rowid + 1' : ident(part.rowColumn);
+    const rows = `SELECT ${literal(part.name)} AS ${P}file, ${index} AS ${P}file_no, ${row} AS ${P}row, ${cols.join(', ')},
+    NULL::VARCHAR AS ${P}read_error, NULL::VARCHAR AS ${P}read_rule
     FROM ${ident(part.tempTable)}`;
+    if (part.errorsTable === undefined) return [rows];
+    // Lines DuckDB could not read (read-source.ts readOversized): rows with no values and DuckDB's reason.
+    const nulls = allColumns.map((name) => `NULL::VARCHAR AS ${ident(name)}`);
+    return [
+      rows,
+      `SELECT ${literal(part.name)}, ${index}, row, ${nulls.join(', ')}, reason, rule FROM ${ident(part.errorsTable)}`,
+    ];
   });
 
   const references = spec.columns.filter((c) => c.references !== undefined);
@@ -117,8 +126,10 @@ linked AS (
   ${joins.join('\n  ')}
 )
 SELECT ${keep.join(', ')},
-  list_filter([${problems('message')}]::VARCHAR[], lambda ${P}item: ${P}item IS NOT NULL) AS ${P}problems,
-  list_filter([${problems('rule')}]::VARCHAR[], lambda ${P}item: ${P}item IS NOT NULL) AS ${P}rules
+  CASE WHEN ${P}read_error IS NOT NULL THEN [${P}read_error]
+    ELSE list_filter([${problems('message')}]::VARCHAR[], lambda ${P}item: ${P}item IS NOT NULL) END AS ${P}problems,
+  CASE WHEN ${P}read_error IS NOT NULL THEN [${P}read_rule]
+    ELSE list_filter([${problems('rule')}]::VARCHAR[], lambda ${P}item: ${P}item IS NOT NULL) END AS ${P}rules
 FROM linked`;
 }
 
@@ -198,11 +209,22 @@ function shown(expression: string): string {
 
 type Flavour = 'message' | 'rule';
 
+/** 1000000 → "1 MB" (decimal, as the contract states it). */
+function formatBytes(bytes: number): string {
+  return bytes % 1_000_000 === 0 ? `${bytes / 1_000_000} MB` : `${bytes} bytes`;
+}
+
 /** NULL, or why this column's value breaks the row. */
 function columnProblem(c: ColumnSpec, flavour: Flavour): string {
   const t = trimmedCol(c.name);
   const empty = c.required ? literal(`${c.name} is empty`) : 'NULL';
   const canBeInvalid = c.type !== 'string' && c.type !== 'text';
+  if (c.maxBytes !== undefined) {
+    const size = `strlen(${ident(c.name)})`;
+    const over = `${c.name} is over ${formatBytes(c.maxBytes)}`;
+    const tooLong = flavour === 'rule' ? literal(over) : `${literal(`${over} (`)} || ${size} || ' bytes)'`;
+    return `CASE WHEN ${t} IS NULL THEN ${empty} WHEN ${size} > ${Math.trunc(c.maxBytes)} THEN ${tooLong} END`;
+  }
   if (!canBeInvalid) return `CASE WHEN ${t} IS NULL THEN ${empty} END`;
   const invalid =
     flavour === 'rule'

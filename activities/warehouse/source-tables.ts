@@ -30,6 +30,8 @@ export interface ColumnSpec {
   readonly min?: number;
   readonly max?: number;
   readonly values?: readonly string[];
+  /** Longest value in UTF-8 bytes (text columns); a longer one rejects the row. */
+  readonly maxBytes?: number;
   /** Foreign key: the value must be the id of a valid row of that table. */
   readonly references?: 'customers';
   /** Personal data: redacted wherever data teams read raw rows (rejected_rows). Free text (type text) always is. */
@@ -109,7 +111,8 @@ export const SOURCE_TABLES: Record<TableName, TableSpec> = {
       { name: 'customer_id', type: 'string', required: true, references: 'customers' },
       { name: 'created_at', type: 'timestamp', required: true },
       { name: 'rating', type: 'integer', min: 1, max: 5 },
-      { name: 'text', type: 'text', required: true },
+      // 1 MB: far past any review, and what one LLM request could not carry anyway.
+      { name: 'text', type: 'text', required: true, maxBytes: 1_000_000 },
       { name: 'category', type: 'string' },
     ],
   },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../worker/config.ts';
 import { createPersonaflowWorker, type PersonaflowWorker } from '../../worker/create-worker.ts';
@@ -21,7 +21,12 @@ const API_KEY = 'sk-privacy-test-SECRET-7f3a9c';
 // Every log line of the SDK (worker, activities, workflow logger) and of the
 // process itself, captured before anything else installs a runtime.
 const logged: string[] = [];
-Runtime.install({ logger: new DefaultLogger('DEBUG', (entry) => logged.push(`${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`)) });
+// Errors are written out whole (message and stack are not enumerable, so plain JSON would drop them).
+const withErrors = (_key: string, value: unknown): unknown =>
+  value instanceof Error ? { name: value.name, message: value.message, stack: value.stack, cause: value.cause } : value;
+Runtime.install({
+  logger: new DefaultLogger('DEBUG', (entry) => logged.push(`${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, withErrors)}`)),
+});
 
 /** Payload bytes as the UTF-8 text they hold, so a JSON payload can be searched. */
 function historyText(history: unknown): string {
@@ -76,12 +81,22 @@ describe('privacy of the openai path', () => {
   });
 
   it('keeps review text, e-mails, phones and the API key out of workflow history and logs', async () => {
-    // One request is refused with a 401 that echoes the key back (as some
-    // servers do): the failed activity attempt is logged and recorded in
-    // history, which is exactly where a leak would show.
-    server.setScript({ fail: { count: 1, status: 401 } });
-    const workflowId = `privacy-${Date.now()}`;
-    const result = await client.workflow.execute(profileRun, { taskQueue, workflowId, args: [{ source, asOf: AS_OF }] });
+    // Two runs that fail the way leaks happen, then one that succeeds:
+    // - an endpoint that answers 400 quoting the request (review text) back:
+    //   every review fails, the run fails on the extraction failure limit;
+    // - a 401 that echoes the key back (as some servers do): the run fails at once.
+    // The failures are logged and recorded in history, exactly where a leak would show.
+    const base = `privacy-${Date.now()}`;
+    const run = (suffix: string) =>
+      client.workflow.execute(profileRun, { taskQueue, workflowId: `${base}-${suffix}`, args: [{ source, asOf: AS_OF }] });
+    server.setScript({ mode: 'echo400' });
+    const echoed = await run('echo').catch((e: unknown) => e);
+    expect(echoed).toBeInstanceOf(WorkflowFailedError);
+    server.setScript({ mode: 'unauthorized' });
+    const refused = await run('key').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    server.setScript({ mode: null });
+    const result = await run('ok');
     expect(result.extraction.extractor).toBe('openai');
     expect(result.extraction.extracted).toBeGreaterThan(0);
     expect(result.extraction.promptTokens).toBeGreaterThan(0);
@@ -105,16 +120,17 @@ describe('privacy of the openai path', () => {
 
     // Every execution of the parent and of the extraction child (continued-as-new runs included).
     const histories: string[] = [];
-    for await (const execution of client.workflow.list({ query: `WorkflowId STARTS_WITH '${workflowId}'` })) {
+    for await (const execution of client.workflow.list({ query: `WorkflowId STARTS_WITH '${base}'` })) {
       histories.push(historyText(await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory()));
     }
-    expect(histories.length).toBeGreaterThanOrEqual(2);
+    expect(histories.length).toBeGreaterThanOrEqual(6);
     const history = histories.join('\n');
     expect(history).toContain('extractReviewRange'); // the fan-out is there...
-    expect(history).toContain('Incorrect API key provided: [REDACTED]'); // ...and so is the failed attempt
+    expect(history).toContain('refused the API key (401'); // ...and so are the failures
+    expect(history).toContain('request refused (400 invalid_request_error');
 
     const logs = [...logged, ...written].join('\n');
-    expect(logs).toContain('Incorrect API key provided: [REDACTED]');
+    expect(logs).toContain('refused the API key (401');
 
     for (const [where, text] of [['history', history], ['logs', logs]] as const) {
       expect(text, `${where}: API key`).not.toContain(API_KEY);

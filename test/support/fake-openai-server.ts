@@ -17,6 +17,9 @@ import type { AddressInfo } from 'node:net';
  *   <<wrongid>>    that review comes back under another id
  *   <<batchfail>>  (Batch API) that line goes to the error file instead of the output
  *
+ * Whole-server fault modes (setScript({ mode })), on every chat request until
+ * set back to null: see FaultMode.
+ *
  * Batch API: POST /v1/files (multipart upload), POST /v1/batches, GET
  * /v1/batches/:id (in_progress on the first look, completed after), GET
  * /v1/files/:id/content. A job whose every line fails completes with no
@@ -59,9 +62,24 @@ export interface FakeStats {
   tokens: number;
 }
 
+/**
+ * How every chat reply goes wrong, as real endpoints do:
+ * - truncated: the reply's content cut in half (finish_reason length)
+ * - malformed: the content is prose, not JSON
+ * - wrongIds: every item comes back under another id
+ * - missingItems: an empty results array
+ * - html200: a proxy's HTML error page with status 200
+ * - notFoundModel: 404 model_not_found, as OpenAI answers for an unknown model
+ * - echo400: 400 whose message quotes the request's review text back
+ * - unauthorized: 401 echoing the bearer token
+ */
+export type FaultMode = 'truncated' | 'malformed' | 'wrongIds' | 'missingItems' | 'html200' | 'notFoundModel' | 'echo400' | 'unauthorized';
+
 export interface FakeScript {
-  /** Fail the next `count` chat requests with this status before answering normally again. */
-  fail?: { count: number; status: 429 | 500 | 503 | 401 };
+  /** Fail the next `count` chat requests with this status before answering normally again (a storm: a large count). */
+  fail?: { count: number; status: 429 | 500 | 502 | 503 | 401 };
+  /** A fault on every chat request from now on; null switches it off. */
+  mode?: FaultMode | null;
   /** Replaces the delay before every reply, in ms. */
   latencyMs?: number;
   /** Batch jobs created from now on end with this status instead of completing (e.g. 'expired'). */
@@ -93,6 +111,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const requests: ReceivedRequest[] = [];
   let failLeft = 0;
   let failStatus = 500;
+  let mode: FaultMode | null = null;
   let latencyMs = options.latencyMs ?? 0;
   const seenSystemPrompts = new Set<string>();
   const stats: FakeStats = { answered: 0, throttled: 0, tokens: 0 };
@@ -148,6 +167,24 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         }
         const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
         if (options.apiKey !== undefined && token !== options.apiKey) return sendUnauthorized(res, token);
+        if (mode === 'unauthorized') return sendUnauthorized(res, token);
+        if (mode === 'notFoundModel') {
+          return sendJson(res, 404, {
+            error: { message: `The model \`${body?.model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', code: 'model_not_found' },
+          });
+        }
+        if (mode === 'echo400') {
+          const user = [...(body?.messages ?? [])].reverse().find((m: { role: string }) => m.role === 'user');
+          return sendJson(res, 400, {
+            error: { message: `Invalid content in messages[1]: ${user?.content ?? ''}`, type: 'invalid_request_error', code: 'invalid_value', param: 'messages' },
+          });
+        }
+        if (mode === 'html200') {
+          const page = '<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>';
+          res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
+          res.end(page);
+          return;
+        }
         if (failLeft > 0) {
           failLeft -= 1;
           if (failStatus === 401) return sendUnauthorized(res, token);
@@ -161,7 +198,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           }
           return sendJson(res, failStatus, { error: { message: 'The server had an error while processing your request.', type: 'server_error' } });
         }
-        const reply = buildChatReply(body, requests.length, seenSystemPrompts);
+        const reply = buildChatReply(body, requests.length, seenSystemPrompts, mode);
         if ('error' in reply) return sendJson(res, 400, reply.error);
         stats.answered += 1;
         stats.tokens += reply.json.usage.total_tokens;
@@ -185,6 +222,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         failStatus = script.fail.status;
       }
       if (script.latencyMs !== undefined) latencyMs = script.latencyMs;
+      if (script.mode !== undefined) mode = script.mode;
       if (script.batchOutcome !== undefined) batchOutcome = script.batchOutcome;
     },
     close: () =>
@@ -199,6 +237,7 @@ function buildChatReply(
   body: any,
   requestNumber: number,
   seenSystemPrompts: Set<string>,
+  mode: FaultMode | null = null,
 ): { json: any } | { error: unknown } {
   const messages: Array<{ role: string; content: string }> = Array.isArray(body?.messages) ? body.messages : [];
   const user = [...messages].reverse().find((m) => m.role === 'user');
@@ -214,15 +253,18 @@ function buildChatReply(
   for (const review of reviews) {
     const text = String(review.text);
     if (text.includes('<<drop>>')) continue;
-    const item = { id: text.includes('<<wrongid>>') ? `${review.id}-other` : review.id, ...fakeFeatures(text) };
+    if (mode === 'missingItems') continue;
+    const wrongId = mode === 'wrongIds' || text.includes('<<wrongid>>');
+    const item = { id: wrongId ? `${review.id}-other` : review.id, ...fakeFeatures(text) };
     if (text.includes('<<badfield>>')) item.sentiment_score = 7;
     results.push(item);
     if (text.includes('<<dup>>')) results.push(item);
   }
   let content = JSON.stringify({ results });
   // A reply cut off mid-way, as when a model runs out of tokens.
-  const malformed = reviews.some((review) => String(review.text).includes('<<malformed>>'));
+  const malformed = mode === 'truncated' || reviews.some((review) => String(review.text).includes('<<malformed>>'));
   if (malformed) content = content.slice(0, Math.floor(content.length / 2));
+  if (mode === 'malformed') content = `Sure! Here are the features you asked for: ${content}`;
 
   const system = messages.find((m) => m.role === 'system')?.content ?? '';
   const promptChars = messages.reduce((n, m) => n + String(m.content).length, 0);

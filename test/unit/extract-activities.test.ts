@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createExtractActivities, type ExtractRangeResult, type ExtractResult } from '../../activities/extract.ts';
+import { ApplicationFailure } from '@temporalio/common';
+import { createExtractActivities, type ExtractPlanResult, type ExtractRangeResult, type ExtractResult } from '../../activities/extract.ts';
+import { withFailureBoundary } from '../../activities/failure-boundary.ts';
 import { OpenAIExtractor } from '../../activities/llm/openai-extractor.ts';
 import { ensureWarehouseSchema, runSchema } from '../../activities/warehouse/schema.ts';
 import { Warehouse } from '../../activities/warehouse/warehouse.ts';
@@ -27,7 +29,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function activities(): ReturnType<typeof createExtractActivities> {
+function activities(maxExtractFailureShare?: number): ReturnType<typeof createExtractActivities> {
   const extractor = new OpenAIExtractor({
     provider: 'openai',
     model: 'gpt-4o-mini',
@@ -44,8 +46,10 @@ function activities(): ReturnType<typeof createExtractActivities> {
     llm: { batchSize: 2, concurrency: 1, price: { input: 1, cachedInput: 0.5, output: 2 } },
     maxRejectShare: 0.05,
     extractTaskQueue: 'personaflow-extract',
+    maxExtractFailureShare,
   } as ActivityDeps;
-  return createExtractActivities(deps);
+  // Behind the failure boundary, as createActivities builds them for the worker.
+  return withFailureBoundary(createExtractActivities(deps));
 }
 
 async function createRun(runId: string, n: number): Promise<void> {
@@ -90,12 +94,70 @@ describe('extract activities', () => {
     const usage = { requests: 3, promptTokens: 1_000_000, completionTokens: 500_000, cachedPromptTokens: 200_000 };
     const plan = { extractor: 'openai', model: 'gpt-4o-mini', reviews: 10, cacheHits: 2, pendingGroups: 8, pendingReviews: 8 };
     const result: ExtractResult = await new MockActivityEnvironment().run(recordExtraction, {
-      runId: 'run-2', plan, extracted: 7, failed: 1, skipped: 0, usage, budgetExhausted: false,
+      runId: 'run-2', plan, extracted: 7, failed: 1, skipped: 0, usage, budgetExhausted: false, maxFailureShare: 0.1,
     });
     // 800k uncached at $1/M + 200k cached at $0.5/M + 500k out at $2/M.
     expect(result.costUsd).toBeCloseTo(0.8 + 0.1 + 1.0, 6);
     const stored = await warehouse.withSession((s) => s.one<{ llm: string }>(`SELECT llm::VARCHAR AS llm FROM runs WHERE run_id = 'run-2'`));
     expect(JSON.parse(stored!.llm)).toEqual(result);
     expect(result).toMatchObject({ reviews: 10, cacheHits: 2, extracted: 7, failed: 1, requests: 3, cachedPromptTokens: 200_000 });
+  });
+
+  it('fails the run before publish when the failed share of reviews is over the limit, naming the commonest reasons', async () => {
+    await createRun('run-3', 10);
+    await warehouse.withSession((s) =>
+      s.run(`INSERT INTO runs (run_id, workflow_id, as_of, source, status, stage, started_at) VALUES ('run-3', 'wf', now(), 's', 'running', 'load', now())`),
+    );
+    server.setScript({ mode: 'truncated' });
+    const { planReviewExtraction, extractReviewRange, recordExtraction } = activities();
+    const env = new MockActivityEnvironment();
+    const plan: ExtractPlanResult = await env.run(planReviewExtraction, { runId: 'run-3' });
+    const range: ExtractRangeResult = await env.run(extractReviewRange, { runId: 'run-3', from: 0, to: plan.pendingGroups });
+    expect(range).toMatchObject({ extracted: 0, failed: 10 });
+    // Each review was sent exactly maxAttempts (2) times: 5 batches of 2, each retried in halves once.
+    expect(server.requests).toHaveLength(5 * 3);
+
+    const failure = (await env
+      .run(recordExtraction, { runId: 'run-3', plan, ...range, budgetExhausted: false })
+      .catch((e: unknown) => e)) as ApplicationFailure;
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'ExtractFailureLimitError', nonRetryable: true });
+    expect(failure.message).toMatch(
+      /^review extraction failed for 10 of 10 reviews \(100\.0%\), over the limit of 5\.0% .*nothing was published; most common: malformed JSON in reply \(cut off at the token limit\) after 2 attempts \(10\)/,
+    );
+    expect(failure.message).not.toContain('Review 1');
+    // The accounting is stored all the same, so runs.llm shows what happened.
+    const stored = await warehouse.withSession((s) => s.one<{ llm: string }>(`SELECT llm::VARCHAR AS llm FROM runs WHERE run_id = 'run-3'`));
+    expect(JSON.parse(stored!.llm)).toMatchObject({ failed: 10, reviews: 10 });
+
+    // The run's own limit (the workflow input) and the worker's default both count.
+    await expect(env.run(recordExtraction, { runId: 'run-3', plan, ...range, budgetExhausted: false, maxFailureShare: 1 })).resolves.toMatchObject({ failed: 10 });
+    await expect(new MockActivityEnvironment().run(activities(1).recordExtraction, { runId: 'run-3', plan, ...range, budgetExhausted: false })).resolves.toMatchObject({ failed: 10 });
+  });
+
+  it('fails at once, non-retryable, on a bad API key: one request, no key in the failure', async () => {
+    await createRun('run-4', 4);
+    server.setScript({ mode: 'unauthorized' });
+    const { planReviewExtraction, extractReviewRange } = activities();
+    const env = new MockActivityEnvironment();
+    const plan: ExtractPlanResult = await env.run(planReviewExtraction, { runId: 'run-4' });
+    const failure = (await env.run(extractReviewRange, { runId: 'run-4', from: 0, to: plan.pendingGroups }).catch((e: unknown) => e)) as ApplicationFailure;
+    expect(failure).toMatchObject({ type: 'LlmEndpointError', nonRetryable: true });
+    expect(failure.message).toMatch(/refused the API key \(401 .*\): check OPENAI_API_KEY/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('echo400: review text echoed by the endpoint reaches neither the failure nor review_features', async () => {
+    await createRun('run-5', 4);
+    server.setScript({ mode: 'echo400' });
+    const { planReviewExtraction, extractReviewRange, recordExtraction } = activities();
+    const env = new MockActivityEnvironment();
+    const plan: ExtractPlanResult = await env.run(planReviewExtraction, { runId: 'run-5' });
+    const range: ExtractRangeResult = await env.run(extractReviewRange, { runId: 'run-5', from: 0, to: plan.pendingGroups });
+    const failure = (await env.run(recordExtraction, { runId: 'run-5', plan, ...range, budgetExhausted: false }).catch((e: unknown) => e)) as ApplicationFailure;
+    expect(failure.message).toContain('request refused (400 invalid_request_error, code invalid_value)');
+    const errors = await warehouse.withSession((s) => s.all<{ error: string }>(`SELECT error FROM review_features WHERE run_id = 'run-5'`));
+    expect(errors).toHaveLength(4);
+    for (const text of [failure.message, String(failure.stack), ...errors.map((e) => e.error)]) expect(text).not.toMatch(/Review \d/);
   });
 });

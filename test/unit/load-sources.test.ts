@@ -229,6 +229,7 @@ describe('loadSources', () => {
     expect((twice as Error).message).toContain('orders.csv and orders/');
 
     rmSync(join(source, 'orders'), { recursive: true });
+    write('orders.csv', ['order_id,customer_id,ordered_at,unit_price', 'o1,c1,2024-01-01T00:00:00Z,1']);
     write('sessions.parquet', ['this is not parquet']);
     const unreadable = await loadFailure();
     expect(unreadable).toBeInstanceOf(SourceError);
