@@ -21,6 +21,11 @@ export interface SampleFeatures {
 }
 
 export async function sampleFeatures(sourceDir: string, asOf: string): Promise<SampleFeatures> {
+  return { rows: await pipelineFeatures(sourceDir, asOf), truth: readTruth(sourceDir) };
+}
+
+/** The feature rows a run would train on, for any source folder. */
+export async function pipelineFeatures(sourceDir: string, asOf: string): Promise<FeatureRow[]> {
   const warehouse = await Warehouse.open(':memory:');
   try {
     const runId = `quality-${sourceDir}`;
@@ -40,7 +45,7 @@ export async function sampleFeatures(sourceDir: string, asOf: string): Promise<S
       });
       return s.all<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
     });
-    return { rows, truth: readTruth(sourceDir) };
+    return rows;
   } finally {
     warehouse.close();
   }
