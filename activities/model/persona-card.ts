@@ -179,11 +179,11 @@ const ARCHETYPES: Record<Archetype, ArchetypeInfo> = {
   },
   unhappy: {
     name: () => 'Unhappy customers',
-    trait: () => 'return, cancel or complain far more than others',
+    trait: (c) => (reviewsCount(c) ? 'return, cancel or complain far more than others' : 'return or cancel far more orders than others'),
     cite: ['refund_rate', 'negative_review_share', 'mean_sentiment', 'frequency'],
     actions: (n) => [
       n.complaints && 'Have customer service reach out personally to recent complainants within 48 hours',
-      n.refunds && 'Review the products behind their refunds and cancellations with the category owners',
+      n.refunds && 'Review the products behind their refunds and cancellations with the product owners',
       n.complaints && 'Offer a goodwill voucher after a resolved complaint, not before',
       'Exclude them from promotional blasts until the open issue is resolved',
     ],

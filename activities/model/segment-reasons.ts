@@ -28,7 +28,7 @@ const pct = (v: number): string => `${Math.round(v * 100)}%`;
 /** Phrase per feature: value -> text, and the text for a missing value (no orders, no reviews). */
 const PHRASES: Record<string, { say: (value: string, typical: string) => string; format: (v: number) => string; missing: string }> = {
   recency_days: { say: (v, t) => `last order ${v} days ago (typical: ${t})`, format: (v) => whole.format(v), missing: 'never ordered' },
-  frequency: { say: (v, t) => `${v} completed orders (typical: ${t})`, format: (v) => oneDecimal.format(v), missing: 'no orders' },
+  frequency: { say: (v, t) => `completed orders: ${v} (typical: ${t})`, format: (v) => oneDecimal.format(v), missing: 'no orders' },
   monetary: { say: (v, t) => `spent ${v} in total (typical: ${t})`, format: (v) => whole.format(v), missing: 'no spend' },
   avg_order_value: { say: (v, t) => `${v} per order (typical: ${t})`, format: (v) => whole.format(v), missing: 'no completed order' },
   discount_share: { say: (v, t) => `${v} of order value as discount (typical: ${t})`, format: pct, missing: 'no orders' },
@@ -38,7 +38,7 @@ const PHRASES: Record<string, { say: (value: string, typical: string) => string;
   sessions_per_month: { say: (v, t) => `${v} visits a month (typical: ${t})`, format: (v) => oneDecimal.format(v), missing: 'no visits' },
   cart_abandon_rate: { say: (v, t) => `abandons ${v} of carts (typical: ${t})`, format: pct, missing: 'no carts' },
   tenure_days: { say: (v, t) => `customer for ${v} days (typical: ${t})`, format: (v) => whole.format(v), missing: 'no tenure' },
-  review_count: { say: (v, t) => `${v} reviews written (typical: ${t})`, format: (v) => oneDecimal.format(v), missing: 'no reviews' },
+  review_count: { say: (v, t) => `reviews written: ${v} (typical: ${t})`, format: (v) => oneDecimal.format(v), missing: 'no reviews' },
   mean_sentiment: { say: (v, t) => `review sentiment ${v} (typical: ${t})`, format: (v) => v.toFixed(2), missing: 'no reviews' },
   negative_review_share: { say: (v, t) => `${v} of reviews negative (typical: ${t})`, format: pct, missing: 'no reviews' },
   high_intent_share: { say: (v, t) => `${v} of reviews show high purchase intent (typical: ${t})`, format: pct, missing: 'no reviews' },

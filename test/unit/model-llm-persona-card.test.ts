@@ -127,7 +127,7 @@ describe('buildSegmentCards', () => {
         ]);
         // Names stay unique, told apart by what separates the segments, never by a number.
         expect(written.map((c) => c.name)).toEqual(['Devoted big spenders, smaller baskets', 'Devoted big spenders, bigger baskets']);
-        expect(written[0]!.reasons).toEqual(['spent 110 in total (typical: 120)', '3 completed orders (typical: 1)']);
+        expect(written[0]!.reasons).toEqual(['spent 110 in total (typical: 120)', 'completed orders: 3 (typical: 1)']);
         expect(seen[0]![0]!.sampleReviews).toEqual(['love it']);
 
         reply = () => 'not json';
