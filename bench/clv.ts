@@ -20,6 +20,8 @@ import { rocAuc } from './roc-auc.ts';
  *   of 1 - p_alive, of P(no order in the horizon) (what churn_risk bins), of
  *   churn_risk itself and of recency alone; the next half-year's spend captured
  *   by the top value tier against lifetimes' BG/NBD + Gamma-Gamma top N (goal: >=).
+ * - with --scales 100000,1000000: the fit and scoring time on CDNOW's feature
+ *   rows resampled to that many customers (T and recency jittered by whole days).
  * Needs .tools/bench-venv with lifetimes:
  *   python3 -m venv .tools/bench-venv && .tools/bench-venv/bin/pip install lifetimes==0.11.3
  */
@@ -123,4 +125,22 @@ export async function run(args: string[]): Promise<void> {
   console.log(`| AUC of -expected_orders | ${aucExpected.toFixed(3)} | |`);
   console.log(`| AUC of recency alone | ${aucRecency.toFixed(3)} | |`);
   console.log(`| next-half-year spend captured by value_tier high (${n} customers) vs lifetimes' top ${n} | ${(ourShare * 100).toFixed(1)}% vs ${(theirShare * 100).toFixed(1)}% | >= |`);
+
+  const scales = (option(args, '--scales') ?? '').split(',').filter(Boolean).map(Number);
+  for (const scale of scales) {
+    let state = 12345;
+    const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296);
+    const big = Array.from({ length: scale }, (_, i) => {
+      const row = rows[Math.floor(random() * rows.length)]!;
+      if (row.customer_age_days == null) return row;
+      const shift = Math.floor(random() * 7);
+      return { ...row, customer_id: `x${i}`, customer_age_days: row.customer_age_days + shift, recency_days: (row.recency_days ?? 0) + shift };
+    });
+    const t0 = performance.now();
+    const fitted = fitCustomerValue(big, horizon)!;
+    const t1 = performance.now();
+    for (const row of big) customerValue(fitted, row);
+    const t2 = performance.now();
+    console.log(`  ${scale} customers: fit ${((t1 - t0) / 1000).toFixed(2)} s (on ${fitted.fittedOn.sampled ? 'a sample' : 'all buyers'}), scoring ${((t2 - t1) / 1000).toFixed(2)} s`);
+  }
 }

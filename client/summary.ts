@@ -33,6 +33,7 @@ export function formatRunSummary(result: ProfileRunResult, outputsPath: string, 
         ]
       : []),
     `segments:          k=${result.k} (silhouette ${result.silhouette.toFixed(3)})`,
+    ...(result.kChoice ? [`k choice:          ${result.kChoice.ambiguous ? 'no clear structure: ' : ''}${result.kChoice.reason}`] : []),
     ...(result.segmentation
       ? [
           `segment stability: ${result.segmentation.ariVsPrevious === undefined ? 'first version (no previous to compare)' : `ARI ${result.segmentation.ariVsPrevious.toFixed(3)} vs the previous version`}` +

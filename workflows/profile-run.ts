@@ -102,6 +102,7 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
       extraction,
       k: model.k,
       silhouette: model.silhouette,
+      kChoice: { method: model.kChoice.method, reason: model.kChoice.reason, ambiguous: model.kChoice.ambiguous },
       segmentation: {
         heldOutMacroF1: model.heldOutMacroF1,
         ...(model.ariVsPrevious !== undefined ? { ariVsPrevious: model.ariVsPrevious } : {}),

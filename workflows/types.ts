@@ -55,6 +55,8 @@ export interface ProfileRunResult {
   extraction: ExtractResult;
   k: number;
   silhouette: number;
+  /** How k was chosen and why; ambiguous when no k was clearly better and the smallest defensible one was taken (issue 8). */
+  kChoice?: { method: string; reason: string; ambiguous: boolean };
   /** Assignment classifier's held-out scores and segment id stability against the previous version (issue 4). */
   segmentation?: {
     heldOutMacroF1: number;

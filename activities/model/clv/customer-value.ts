@@ -13,7 +13,7 @@ import { expectedSpend, fitGammaGamma, type GammaGammaParams } from './gamma-gam
  */
 export const DEFAULT_CLV_HORIZON_DAYS = 180;
 /** Above this many buyers the fits run on a deterministic sample (parameters are population-level; every customer is still scored). */
-export const CLV_FIT_SAMPLE = 100_000;
+export const CLV_FIT_SAMPLE = 30_000;
 
 export interface CustomerValueModel {
   kind: 'bgnbd+gamma-gamma';
