@@ -169,3 +169,61 @@ export function chooseK(scores: readonly KCandidateScore[]): KChoice {
       : `k = ${chosen.k} is the smallest stable k (stability ${f3(chosen.stability)}) whose silhouette (${f3(chosen.silhouette)}) is within one standard error of the best (${f3(best.silhouette)} ± ${f3(best.silhouetteSd)} at k = ${best.k})`;
   return { method, k: chosen.k, reason, ambiguous: false, candidates };
 }
+
+/**
+ * Whether two segments are distinguishable: the members of both (from the
+ * selection sample) projected onto the line through the two centroids must
+ * show a valley between them. The density (Gaussian kernel, Silverman's
+ * bandwidth) at its lowest point between the two centroid projections has to
+ * be below VALLEY_RATIO of the lower of the densities at the two centroids;
+ * a group that k-means merely cut in two has no valley there.
+ */
+export const VALLEY_RATIO = 0.8;
+
+export function indistinctPairs(
+  matrix: readonly (readonly number[])[],
+  labels: ArrayLike<number>,
+  centroids: readonly (readonly number[])[],
+  seed: number,
+): Array<[number, number]> {
+  const sample = sampleIndices(matrix.length, K_CHOICE_RULES.selectionSample, seed ^ 0x5bd1e995);
+  const pairs: Array<[number, number]> = [];
+  const d = centroids[0]?.length ?? 0;
+  for (let a = 0; a < centroids.length; a++) {
+    for (let b = a + 1; b < centroids.length; b++) {
+      const axis = new Array<number>(d);
+      let norm = 0;
+      for (let j = 0; j < d; j++) {
+        axis[j] = centroids[b]![j]! - centroids[a]![j]!;
+        norm += axis[j]! ** 2;
+      }
+      norm = Math.sqrt(norm);
+      if (norm === 0) {
+        pairs.push([a, b]);
+        continue;
+      }
+      const projected: number[] = [];
+      for (const i of sample) {
+        const label = labels[i]!;
+        if (label !== a && label !== b) continue;
+        const row = matrix[i]!;
+        let t = 0;
+        for (let j = 0; j < d; j++) t += ((row[j]! - centroids[a]![j]!) * axis[j]!) / norm;
+        projected.push(t / norm); // 0 at centroid a, 1 at centroid b
+      }
+      if (projected.length < 20) continue;
+      const [, sd] = meanSd(projected);
+      const bandwidth = Math.max(1.06 * sd * Math.pow(projected.length, -0.2), 1e-6);
+      const density = (x: number): number => {
+        let sum = 0;
+        for (const t of projected) sum += Math.exp(-0.5 * ((x - t) / bandwidth) ** 2);
+        return sum;
+      };
+      const peak = Math.min(density(0), density(1));
+      let valley = Infinity;
+      for (let step = 1; step < 20; step++) valley = Math.min(valley, density(step / 20));
+      if (valley >= VALLEY_RATIO * peak) pairs.push([a, b]);
+    }
+  }
+  return pairs;
+}

@@ -1,7 +1,7 @@
 import { kmeansFlat, packRows } from './kmeans-flat.ts';
 import { clusterCentroids, clusterMetrics, DEFAULT_SILHOUETTE_SAMPLE, sampleIndices } from './cluster-metrics.ts';
 import type { ClusterMetrics } from './cluster-metrics.ts';
-import { chooseK, scoreCandidates, type KChoice } from './k-choice.ts';
+import { chooseK, indistinctPairs, scoreCandidates, type KChoice } from './k-choice.ts';
 
 /**
  * k-means segmentation with model selection over k.
@@ -280,6 +280,32 @@ function singleSegment(matrix: readonly (readonly number[])[]): SegmentationResu
 }
 
 /**
+ * Merging segments that are not distinguishable: while the chosen k has a pair
+ * of segments with no density valley between them (k-choice.ts
+ * indistinctPairs), step down to the fitted k - 1, which k-means re-optimised
+ * rather than a plain union of the two, and say so in the reason.
+ */
+function mergeIndistinct(
+  matrix: number[][],
+  fitted: ReadonlyArray<{ candidate: Candidate }>,
+  choice: KChoice,
+  seed: number,
+): KChoice {
+  let k = choice.k;
+  const merged: string[] = [];
+  for (;;) {
+    const current = fitted.find((f) => f.candidate.k === k)!;
+    const pairs = indistinctPairs(matrix, current.candidate.assignments, current.candidate.centroids, seed);
+    const smaller = fitted.find((f) => f.candidate.k === k - 1);
+    if (pairs.length === 0 || smaller === undefined) break;
+    merged.push(`k = ${k} had ${pairs.length} pair${pairs.length === 1 ? '' : 's'} of segments with no valley between them`);
+    k -= 1;
+  }
+  if (merged.length === 0) return choice;
+  return { ...choice, k, reason: `${choice.reason}; ${merged.join(', ')}, so k = ${k} (indistinguishable segments merged)` };
+}
+
+/**
  * Segments the rows of `matrix` (already transformed and scaled) with k-means,
  * choosing k by k-choice.ts. Deterministic for a given matrix and options.
  * Throws a RangeError for fewer than 2 rows, ragged or non-finite input, or
@@ -322,6 +348,7 @@ export function trainSegmentation(matrix: number[][], options: SegmentationOptio
     kChoice = { method: 'fixed', k, reason: `k = ${k} was fixed by the run's input`, ambiguous: false, candidates: [] };
   } else {
     kChoice = chooseK(scoreCandidates(fitRows, fitted.map((f) => f.candidate), seed));
+    kChoice = mergeIndistinct(matrix, fitted, kChoice, seed);
   }
   const chosen = fitted.find((f) => f.candidate.k === kChoice.k)!;
 

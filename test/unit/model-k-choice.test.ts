@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chooseK, type KCandidateScore } from '../../activities/model/k-choice.ts';
+import { chooseK, indistinctPairs, type KCandidateScore } from '../../activities/model/k-choice.ts';
+import { mulberry32 } from '../../activities/model/cluster-metrics.ts';
 import { fitModel } from '../../activities/model/fit-model.ts';
 import { adjustedRandIndex } from '../../activities/model/cluster-metrics.ts';
 import { generatePlantedPersonas, PLANTED_AS_OF } from '../support/planted-personas.ts';
@@ -43,6 +44,22 @@ describe('chooseK', () => {
     const choice = chooseK([score(3, 0.5, 0.3), score(4, 0.6, 0.2), score(5, 0.4, 0.35)]);
     expect(choice).toMatchObject({ k: 4, ambiguous: true });
     expect(choice.reason).toMatch(/no k reproduced/);
+  });
+});
+
+describe('indistinctPairs', () => {
+  const random = mulberry32(3);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const blob = (n: number, cx: number) => Array.from({ length: n }, () => [cx + gauss(), gauss(), gauss()]);
+
+  it('keeps two separated groups and flags one group cut in two', () => {
+    const two = [...blob(400, 0), ...blob(400, 8)];
+    const twoLabels = two.map((r) => (r[0]! < 4 ? 0 : 1));
+    expect(indistinctPairs(two, twoLabels, [[0, 0, 0], [8, 0, 0]], 1)).toEqual([]);
+    const one = blob(800, 0);
+    const cut = one.map((r) => (r[0]! < 0 ? 0 : 1));
+    const centroid = (c: number) => [0, 1, 2].map((j) => one.filter((_, i) => cut[i] === c).reduce((s, r) => s + r[j]!, 0) / cut.filter((l) => l === c).length);
+    expect(indistinctPairs(one, cut, [centroid(0), centroid(1)], 1)).toEqual([[0, 1]]);
   });
 });
 
