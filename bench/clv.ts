@@ -22,8 +22,8 @@ import { rocAuc } from './roc-auc.ts';
  *   by the top value tier against lifetimes' BG/NBD + Gamma-Gamma top N (goal: >=).
  * - with --scales 100000,1000000: the fit and scoring time on CDNOW's feature
  *   rows resampled to that many customers (T and recency jittered by whole days).
- * Needs .tools/bench-venv with lifetimes:
- *   python3 -m venv .tools/bench-venv && .tools/bench-venv/bin/pip install lifetimes==0.11.3
+ * Installs lifetimes==0.11.3 into .tools/bench-venv when it is missing (the
+ * same venv the training bench uses for scikit-learn).
  */
 const AS_OF = '1998-01-01T00:00:00Z';
 const OUTCOME_END = '1998-06-30';
@@ -64,12 +64,19 @@ function relative(ours: number, theirs: number): string {
 export async function run(args: string[]): Promise<void> {
   const horizon = Number(option(args, '--horizon') ?? 181); // 1998-01-01 .. 1998-06-30
   const python = resolve('.tools/bench-venv/bin/python');
+  if (!existsSync(python)) execFileSync('python3', ['-m', 'venv', resolve('.tools/bench-venv')], { stdio: 'inherit' });
   const lib = resolve('.tools/bench-venv/lib');
-  const cdnow = (existsSync(lib) ? readdirSync(lib) : [])
-    .map((version) => join(lib, version, 'site-packages/lifetimes/datasets/CDNOW_master.txt'))
-    .find((path) => existsSync(path));
-  if (!existsSync(python) || cdnow === undefined) {
-    throw new Error('no lifetimes in .tools/bench-venv: python3 -m venv .tools/bench-venv && .tools/bench-venv/bin/pip install lifetimes==0.11.3');
+  const findCdnow = () =>
+    (existsSync(lib) ? readdirSync(lib) : [])
+      .map((version) => join(lib, version, 'site-packages/lifetimes/datasets/CDNOW_master.txt'))
+      .find((path) => existsSync(path));
+  let cdnow = findCdnow();
+  if (cdnow === undefined) {
+    // Bench-only reference (and the CDNOW data): pinned, from PyPI, into the project's .tools/.
+    console.log('installing lifetimes==0.11.3 into .tools/bench-venv (bench reference and CDNOW data)');
+    execFileSync(python, ['-m', 'pip', 'install', '-q', 'lifetimes==0.11.3'], { stdio: 'inherit' });
+    cdnow = findCdnow();
+    if (cdnow === undefined) throw new Error(`lifetimes installed but no CDNOW_master.txt under ${lib}`);
   }
   const transactions = readCdnow(cdnow);
   const source = resolve('.personaflow/bench/cdnow');
