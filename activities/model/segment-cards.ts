@@ -20,6 +20,8 @@ export interface SegmentCardInput {
   population: Record<string, number>;
   /** Shares measured on the segment's own customers (never ordered, steady, lapsed, with categories, reviewing). */
   facts: SegmentFacts;
+  /** The segment's reasons (segment-reasons.ts): its medians of the features that set it apart. */
+  reasons: string[];
   /** A few reviews of the segment's most typical customers, redacted by the writer before sending. */
   sampleReviews: string[];
   /** The rule-based card, for the writer to fall back on or improve. */

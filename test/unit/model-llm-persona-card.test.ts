@@ -47,6 +47,7 @@ const input: SegmentCardInput = {
   means: { monetary: 900, frequency: 12 },
   population: { monetary: 300, frequency: 4 },
   facts: { size: 50, neverOrderedShare: 0, repeatShare: 1, steadyShare: 0.8, lapsedShare: 0, categoryShare: 1, reviewedShare: 0.5, medianRecency: 12 },
+  reasons: ['spent 900 in total (typical: 300)'],
   sampleReviews: ['Great shoes, mail me at jane.doe@example.com'],
   ruleCard: { name: 'Loyal high spenders', description: 'Rule card.', suggestedActions: ['a'] },
 };
