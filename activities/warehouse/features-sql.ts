@@ -104,16 +104,14 @@ order_days AS (
   SELECT customer_id, CAST(timezone('UTC', ordered_at) AS DATE) AS day, sum(gross - discount) AS spend
   FROM orders WHERE status = 'completed' GROUP BY ALL
 ),
-ranked_days AS (
-  SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY day) AS n FROM order_days
-),
+-- The first day's spend comes out by arg_min, so no window over all orders is needed.
 repeat_stats AS (
   SELECT customer_id,
          count(*) - 1 AS repeat_purchases,
          date_diff('day', min(day), max(day)) AS repeat_span_days,
          date_diff('day', min(day), CAST(timezone('UTC', $as_of::TIMESTAMPTZ) AS DATE)) AS customer_age_days,
-         coalesce(avg(spend) FILTER (WHERE n > 1), 0) AS repeat_spend_mean
-  FROM ranked_days GROUP BY customer_id
+         CASE WHEN count(*) > 1 THEN (sum(spend) - arg_min(spend, day)) / (count(*) - 1) ELSE 0 END AS repeat_spend_mean
+  FROM order_days GROUP BY customer_id
 ),
 reviews AS (
   SELECT r.customer_id, f.*
