@@ -14,6 +14,7 @@ export interface FingerprintInputs {
   source: string;
   maxRejectShare: number;
   k: number | null;
+  clvHorizonDays: number | null;
   extractor: string;
   model: string;
   promptVersion: string;

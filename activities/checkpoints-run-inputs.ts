@@ -6,6 +6,7 @@ import { PROMPT_VERSION } from './llm/review-features.ts';
 /** The run settings that change results, besides as-of and source. */
 export interface RunSettings {
   k?: number;
+  clvHorizonDays?: number;
   maxRejectShare?: number;
   /** Redo every stage even when checkpoints match. */
   force?: boolean;
@@ -23,6 +24,7 @@ export function recordingRunInputs(deps: ActivityDeps, startRun: (input: StartRu
       source: input.source,
       maxRejectShare: input.maxRejectShare ?? deps.maxRejectShare,
       k: input.k ?? null,
+      clvHorizonDays: input.clvHorizonDays ?? null,
       extractor: deps.extractor.name,
       model: deps.extractor.model,
       promptVersion: PROMPT_VERSION,

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
 import { asActivity } from './temporal-failure.ts';
+import { ConfigError } from './errors.ts';
 import { runSchema } from './warehouse/schema.ts';
 import type { Session } from './warehouse/warehouse.ts';
 import { recommendationsSql } from './warehouse/recommendations-sql.ts';
@@ -55,6 +56,12 @@ export interface TrainResult {
  */
 export function createTrainSegments(deps: ActivityDeps) {
   return async function trainSegments(input: TrainInput): Promise<TrainResult> {
+    const horizon = input.clvHorizonDays;
+    if (horizon !== undefined && !(horizon > 0 && Number.isFinite(horizon))) {
+      return asActivity(async () => {
+        throw new ConfigError(`clvHorizonDays must be a positive number of days, got ${horizon}`);
+      });
+    }
     return asActivity(() =>
       deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);

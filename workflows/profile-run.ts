@@ -49,7 +49,7 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
 
   try {
     // Inside the try: a start that fails after writing its row still ends as a failed run.
-    await startRun({ runId, workflowId, asOf, source: input.source, k: input.k, maxRejectShare: input.maxRejectShare, force: input.force });
+    await startRun({ runId, workflowId, asOf, source: input.source, k: input.k, clvHorizonDays: input.clvHorizonDays, maxRejectShare: input.maxRejectShare, force: input.force });
     const load = await stage('load', () =>
       loadSources({ runId, source: input.source, asOf, maxRejectShare: input.maxRejectShare }),
     );
@@ -73,7 +73,7 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
     const features = await stage('features', () => buildFeatures({ runId, asOf }));
     progress.counts.customers = features.customers;
 
-    const model = await stage('train', () => trainSegments({ runId, k: input.k }));
+    const model = await stage('train', () => trainSegments({ runId, k: input.k, clvHorizonDays: input.clvHorizonDays }));
     progress.counts.segments = model.k;
 
     const published = await stage('publish', () =>

@@ -12,6 +12,8 @@ export interface ProfileRunInput {
   maxRejectShare?: number;
   /** Fix the number of segments instead of choosing it by measurement. */
   k?: number;
+  /** Horizon of expected_orders and predicted_clv, days (default 180; issue 8). */
+  clvHorizonDays?: number;
   /** Extract reviews through the OpenAI Batch API (half price, up to 24 h; for large backfills). */
   llmBatchApi?: boolean;
   /** Redo every stage even when a checkpoint for the same as-of and inputs exists. */

@@ -124,6 +124,9 @@ describe('train stage across two versions', () => {
       expect(metrics.customerValue).toMatchObject({ kind: 'bgnbd+gamma-gamma', horizonDays: 180, timeUnit: 'day' });
     });
     expect(trained[1]!.kChoice.k).toBe(trained[1]!.k);
+    await expect(new MockActivityEnvironment().run(createTrainSegments(deps), { runId: 'run-b', clvHorizonDays: 0 })).rejects.toThrow(
+      /clvHorizonDays must be a positive number of days, got 0/,
+    );
   });
 
   it('reports no drift between the two versions and assigns customers with the stored model', async () => {
