@@ -7,13 +7,14 @@ import { SourceError } from './errors.ts';
  * Bump when a stage's outputs change meaning (new staging columns, new rules):
  * every older checkpoint then stops matching and is redone once.
  */
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2; // 2: issue 8 features (BG/NBD summary) and assignments (p_alive, segment_reasons, ...)
 
 export interface FingerprintInputs {
   asOf: string;
   source: string;
   maxRejectShare: number;
   k: number | null;
+  clvHorizonDays: number | null;
   extractor: string;
   model: string;
   promptVersion: string;

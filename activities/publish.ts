@@ -86,7 +86,8 @@ async function insertVersion(tx: Session, schema: string, version: number, input
             f.tenure_days, f.top_categories, f.review_count, f.mean_sentiment, f.negative_review_share,
             f.high_intent_share, f.top_topics, a.value_tier, a.churn_risk,
             f.r_score, f.f_score, f.m_score, f.top_category_shares, f.quality_complaint_share,
-            f.service_complaint_share, a.recommended_categories, a.risk_flags
+            f.service_complaint_share, a.recommended_categories, a.risk_flags,
+            a.p_alive, a.expected_orders, a.predicted_clv, a.segment_reasons
      FROM ${schema}.features f
      JOIN ${schema}.assignments a USING (customer_id)
      JOIN ${schema}.segment_cards c USING (segment_id)`,
@@ -94,7 +95,7 @@ async function insertVersion(tx: Session, schema: string, version: number, input
   );
   await tx.run(
     `INSERT INTO segments
-     SELECT $version, segment_id, name, description, size, feature_means, suggested_actions
+     SELECT $version, segment_id, name, description, size, feature_means, suggested_actions, segment_reasons
      FROM ${schema}.segment_cards`,
     { version },
   );

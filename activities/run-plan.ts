@@ -33,6 +33,8 @@ export interface RunPlan {
     maxExtractFailureShare: number;
     /** null: k by measurement. */
     k: number | null;
+    /** Days of the BG/NBD + Gamma-Gamma horizon (null: the model's default, 180). */
+    clvHorizonDays: number | null;
   };
   /** Task queue of the review extraction activities (extraction-only workers serve it). */
   extractTaskQueue: string;
@@ -62,6 +64,7 @@ export function createStartRun(deps: ActivityDeps) {
         maxRejectShare: input.maxRejectShare ?? deps.maxRejectShare,
         maxExtractFailureShare: input.maxExtractFailureShare ?? deps.maxExtractFailureShare ?? DEFAULT_MAX_EXTRACT_FAILURE_SHARE,
         k: input.k ?? null,
+        clvHorizonDays: input.clvHorizonDays ?? null,
       };
       const { maxExtractFailureShare: _limit, ...changingResults } = settings; // the limit decides pass or fail, not the outputs
       const { fingerprint, inputs } = await fingerprintOf({ asOf: input.asOf, source: input.source, ...changingResults });

@@ -1,23 +1,29 @@
-import { splitSchema } from './warehouse/sql-quote.ts';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
+import { splitSchema } from './warehouse/sql-quote.ts';
+import { ConfigError } from './errors.ts';
 import { runSchema } from './warehouse/schema.ts';
 import type { Session } from './warehouse/warehouse.ts';
 import { recommendationsSql } from './warehouse/recommendations-sql.ts';
 import type { FeatureRow } from './model/feature-row.ts';
 import { FEATURE_SPEC, FEATURE_SPEC_VERSION } from './model/feature-spec.ts';
 import { fitModel } from './model/fit-model.ts';
+import type { KChoice } from './model/k-choice.ts';
 import { MODEL_ARTIFACT_VERSION, type ModelArtifact } from './model/model-artifact.ts';
 import { previousModel, ariWithPreviousVersion } from './model/previous-model.ts';
 import { firstSegmentIds, matchSegments, type SegmentMatch } from './model/segment-matching.ts';
 import { hungarian } from './model/hungarian.ts';
 import { buildSegmentCards, writeSegmentCards, type CardSegment } from './model/segment-cards.ts';
-import { churnRisk, valueThresholds, valueTier } from './model/profile-rules.ts';
+import { churnRisk, clvThresholds, clvTier, modelChurnRisk, valueThresholds, valueTier } from './model/profile-rules.ts';
 import { riskFlags } from './model/risk-flags.ts';
+import { customerValue, DEFAULT_CLV_HORIZON_DAYS, fitCustomerValue, type CustomerValue } from './model/clv/customer-value.ts';
+import { customerReasons, reasonModel } from './model/segment-reasons.ts';
 
 export interface TrainInput {
   runId: string;
   k?: number;
+  /** Horizon of expected_orders and predicted_clv, days; default 180. Recorded with the model. */
+  clvHorizonDays?: number;
 }
 
 export interface TrainResult {
@@ -35,6 +41,8 @@ export interface TrainResult {
   ariVsPrevious?: number;
   newSegments: number[];
   vanishedSegments: number[];
+  /** How k was chosen and why (segmentation.ts); the run summary prints it. */
+  kChoice: KChoice;
 }
 
 /**
@@ -48,6 +56,10 @@ export interface TrainResult {
  */
 export function createTrainSegments(deps: ActivityDeps) {
   return async function trainSegments(input: TrainInput): Promise<TrainResult> {
+    const horizon = input.clvHorizonDays;
+    if (horizon !== undefined && !(horizon > 0 && Number.isFinite(horizon))) {
+      throw new ConfigError(`clvHorizonDays must be a positive number of days, got ${horizon}`);
+    }
     return deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
         const rows = await s.all<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
@@ -77,13 +89,19 @@ export function createTrainSegments(deps: ActivityDeps) {
           nextSegmentId: match.nextSegmentId,
           classifier: { kind: 'nearest-centroid', heldOut },
         };
-        const thresholds = valueThresholds(rows);
+        const horizonDays = input.clvHorizonDays ?? DEFAULT_CLV_HORIZON_DAYS;
+        const valueModel = fitCustomerValue(rows, horizonDays);
+        const values: Array<CustomerValue | undefined> = valueModel === undefined ? rows.map(() => undefined) : rows.map((row) => customerValue(valueModel, row));
+        const labels = profileLabels(rows, values, valueModel !== undefined);
+        const reasons = reasonModel(rows, result.centroids);
+        Context.current().heartbeat({ customers: rows.length, k: result.k, customerValue: valueModel !== undefined });
         // Cards (possibly LLM calls) before the transaction, which stays short.
         const cards = await buildSegmentCards(
           s,
           schema,
           rows,
           cardSegments(scaled, result.assignments, result.centroids, match.segmentIds),
+          reasons,
           deps.cardWriter,
           // Only the error's class and HTTP status: an endpoint's message may echo the
           // API key or model output (customer text), which never go to logs.
@@ -102,6 +120,8 @@ export function createTrainSegments(deps: ActivityDeps) {
           calinskiHarabasz: result.metrics.calinskiHarabasz,
           inertia: result.metrics.inertia,
           perK: result.metrics.perK,
+          kChoice: result.metrics.kChoice,
+          customerValue: valueModel ?? null,
           classifier: heldOut,
           stability: {
             previousVersion: previous?.version ?? null,
@@ -118,10 +138,15 @@ export function createTrainSegments(deps: ActivityDeps) {
         // a transaction writes one lake, and a retry redoes both.
         await s.transaction(async (tx) => {
           await writeSegmentCards(tx, schema, cards);
-          await writeAssignments(tx, schema, rows, segmentOf, (row) => {
-            const tier = valueTier(row, thresholds);
-            const risk = churnRisk(row);
-            return [tier, risk, riskFlags(row, tier, risk).join(',')];
+          await writeAssignments(tx, schema, rows, segmentOf, (row, i) => {
+            const [tier, risk] = labels[i]!;
+            return {
+              tier,
+              risk,
+              flags: riskFlags(row, tier, risk),
+              value: values[i],
+              reasons: customerReasons(reasons, result.assignments[i]!, row),
+            };
           });
           await tx.run(recommendationsSql(schema));
         });
@@ -150,6 +175,7 @@ export function createTrainSegments(deps: ActivityDeps) {
           heldOutMacroF1: heldOut.macroF1,
           newSegments: match.newSegments,
           vanishedSegments: match.vanishedSegments,
+          kChoice: result.metrics.kChoice,
         };
         if (previous !== undefined) out.previousModelVersion = previous.modelVersion;
         if (ariVsPrevious !== undefined) out.ariVsPrevious = ariVsPrevious;
@@ -175,32 +201,66 @@ function cardSegments(scaled: number[][], assignments: number[], centroids: numb
 }
 
 /**
- * The run's assignments table: stable segment id, value tier, churn risk and
- * risk flags per customer; recommended_categories is filled by SQL afterwards.
- * Flags go through the appender as comma-joined text (flag names hold no
- * commas) and become a list in one statement.
+ * Value tier and churn risk per customer: from the BG/NBD + Gamma-Gamma
+ * values when the run could fit them, else by the RFM rules (profile-rules.ts).
+ */
+function profileLabels(
+  rows: readonly FeatureRow[],
+  values: ReadonlyArray<CustomerValue | undefined>,
+  modelled: boolean,
+): Array<[ReturnType<typeof valueTier>, ReturnType<typeof churnRisk>]> {
+  if (modelled) {
+    const thresholds = clvThresholds(values);
+    return rows.map((row, i) => [clvTier(values[i], thresholds), modelChurnRisk(values[i], row)]);
+  }
+  const thresholds = valueThresholds(rows);
+  return rows.map((row) => [valueTier(row, thresholds), churnRisk(row)]);
+}
+
+interface AssignmentFields {
+  tier: string;
+  risk: string;
+  flags: string[];
+  value: CustomerValue | undefined;
+  reasons: string[];
+}
+
+/** Joins list items for the appender; the unit separator occurs in no flag name or reason phrase. */
+const SEPARATOR = '\u001f';
+
+/**
+ * The run's assignments table: stable segment id, value tier, churn risk,
+ * risk flags, BG/NBD + Gamma-Gamma values (NULL for never-ordered customers
+ * or without a model) and segment reasons per customer; recommended_categories
+ * is filled by SQL afterwards. Lists go through the appender as joined text
+ * and become lists in one statement.
  */
 async function writeAssignments(
   s: Session,
   schema: string,
   rows: FeatureRow[],
   segmentOf: number[],
-  rules: (row: FeatureRow) => [string, string, string],
+  fields: (row: FeatureRow, index: number) => AssignmentFields,
 ): Promise<void> {
   await s.run(
     `CREATE OR REPLACE TABLE ${schema}.assignments_raw (customer_id VARCHAR, segment_id INTEGER, value_tier VARCHAR,
-       churn_risk VARCHAR, risk_flags VARCHAR)`,
+       churn_risk VARCHAR, risk_flags VARCHAR, p_alive DOUBLE, expected_orders DOUBLE, predicted_clv DOUBLE, segment_reasons VARCHAR)`,
   );
   const target = splitSchema(schema);
   const appender = await s.raw.createAppender('assignments_raw', target.schema, target.catalog);
   try {
     rows.forEach((row, i) => {
-      const [tier, risk, flags] = rules(row);
+      const f = fields(row, i);
       appender.appendVarchar(row.customer_id);
       appender.appendInteger(segmentOf[i]!);
-      appender.appendVarchar(tier);
-      appender.appendVarchar(risk);
-      appender.appendVarchar(flags);
+      appender.appendVarchar(f.tier);
+      appender.appendVarchar(f.risk);
+      appender.appendVarchar(f.flags.join(SEPARATOR));
+      for (const v of [f.value?.pAlive, f.value?.expectedOrders, f.value?.predictedClv]) {
+        if (v === undefined || !Number.isFinite(v)) appender.appendNull();
+        else appender.appendDouble(v);
+      }
+      appender.appendVarchar(f.reasons.join(SEPARATOR));
       appender.endRow();
     });
     appender.flushSync();
@@ -210,8 +270,10 @@ async function writeAssignments(
   await s.run(
     `CREATE OR REPLACE TABLE ${schema}.assignments AS
      SELECT customer_id, segment_id, value_tier, churn_risk,
-            CASE WHEN risk_flags = '' THEN []::VARCHAR[] ELSE string_split(risk_flags, ',') END AS risk_flags,
-            []::VARCHAR[] AS recommended_categories
+            CASE WHEN risk_flags = '' THEN []::VARCHAR[] ELSE string_split(risk_flags, chr(31)) END AS risk_flags,
+            []::VARCHAR[] AS recommended_categories,
+            p_alive, expected_orders, predicted_clv,
+            CASE WHEN segment_reasons = '' THEN []::VARCHAR[] ELSE string_split(segment_reasons, chr(31)) END AS segment_reasons
      FROM ${schema}.assignments_raw`,
   );
   await s.run(`DROP TABLE ${schema}.assignments_raw`);

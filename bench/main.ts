@@ -4,6 +4,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   // Each bench lives in its own file and exports run(args).
   quality: () => import('./quality.ts'),
   training: () => import('./training.ts'),
+  clv: () => import('./clv.ts'),
   extraction: () => import('./extraction.ts'),
   'quality-extraction': () => import('./extraction-quality.ts'),
 };

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { embeddedLake } from '../activities/warehouse/lake.ts';
 import { Warehouse } from '../activities/warehouse/warehouse.ts';
 import { ensureWarehouseSchema, runSchema } from '../activities/warehouse/schema.ts';
 import { loadSources } from '../activities/warehouse/load-sources.ts';
@@ -11,7 +13,7 @@ import type { FeatureRow } from '../activities/model/feature-row.ts';
 
 /**
  * The pipeline's own load → extract (offline) → features code on a sample
- * folder, in an in-memory DuckDB and without Temporal, so segmentation quality
+ * folder, in a store of its own in a temp folder and without Temporal, so segmentation quality
  * is measured on exactly the rows a run would train on.
  */
 export interface SampleFeatures {
@@ -21,7 +23,13 @@ export interface SampleFeatures {
 }
 
 export async function sampleFeatures(sourceDir: string, asOf: string): Promise<SampleFeatures> {
-  const warehouse = await Warehouse.open(':memory:');
+  return { rows: await pipelineFeatures(sourceDir, asOf), truth: readTruth(sourceDir) };
+}
+
+/** The feature rows a run would train on, for any source folder. */
+export async function pipelineFeatures(sourceDir: string, asOf: string): Promise<FeatureRow[]> {
+  const home = mkdtempSync(join(tmpdir(), 'personaflow-quality-'));
+  const warehouse = await Warehouse.openLake(embeddedLake(home));
   try {
     const runId = `quality-${sourceDir}`;
     const schema = runSchema(runId);
@@ -40,9 +48,10 @@ export async function sampleFeatures(sourceDir: string, asOf: string): Promise<S
       });
       return s.all<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
     });
-    return { rows, truth: readTruth(sourceDir) };
+    return rows;
   } finally {
     warehouse.close();
+    rmSync(home, { recursive: true, force: true });
   }
 }
 

@@ -8,9 +8,15 @@ import { fitModel } from '../activities/model/fit-model.ts';
 import { trainTestSplit } from '../activities/model/classifier.ts';
 import { classifierScores } from '../activities/model/classifier-metrics.ts';
 import { sampleFeatures } from './quality-features.ts';
+import { plantedCases } from './quality-planted.ts';
 
 /**
- * `npm run bench -- quality [--scales small,medium] [--dir <folder>] [--forest]`
+ * `npm run bench -- quality [--scales small,medium] [--dir <folder>] [--forest]
+ *    [--planted-sizes 5000,20000] [--planted-seeds 1,2,3] [--planted-fixed]`
+ *
+ * Then automatic k on the independent generator's planted personas
+ * (quality-planted.ts; goal ARI >= 0.9 in every case; --planted-fixed also
+ * prints the best ARI any fixed k reaches), and the goals table.
  *
  * Segmentation quality on the generator's planted personas, through the
  * pipeline's own load, offline extraction, feature SQL and fitModel:
@@ -66,6 +72,7 @@ export async function run(args: string[]): Promise<void> {
     const seg = model.segmentation;
     console.log(`\n${scale}: ${rows.length} customers, ${personas.length} planted personas`);
     console.log(`  k chosen            ${seg.k} (silhouette by k: ${seg.metrics.perK.map((m) => `${m.k}=${m.silhouette.toFixed(3)}`).join(' ')})`);
+    console.log(`  k choice            ${seg.metrics.kChoice.reason}`);
     console.log(`  ARI vs planted      ${adjustedRandIndex(seg.assignments, planted).toFixed(3)}   (goal >= 0.8)`);
     console.log(`  stability ARI       ${adjustedRandIndex(seg.assignments, other.segmentation.assignments).toFixed(3)}   (seeds 42 vs 7, goal >= 0.95)`);
     console.log(`  classifier held-out accuracy ${model.heldOut.accuracy.toFixed(3)}, macro-F1 ${model.heldOut.macroF1.toFixed(3)} (nearest centroid, ${model.heldOut.testSize} held out; goal >= 0.9)`);
@@ -82,4 +89,16 @@ export async function run(args: string[]): Promise<void> {
     console.log('  planted persona x segment:');
     for (const [persona, counts] of Object.entries(table).sort()) console.log(`    ${persona.padEnd(20)} ${counts.map((c) => String(c).padStart(6)).join('')}`);
   }
+
+  const sizes = (option(args, '--planted-sizes') ?? '5000,20000').split(',').map(Number);
+  const seeds = (option(args, '--planted-seeds') ?? '1,2,3').split(',').map(Number);
+  console.log(`\nindependent generator (test/support/planted-personas.ts), automatic k:`);
+  const cases = await plantedCases(dir, sizes, seeds, args.includes('--planted-fixed'));
+  const worst = Math.min(...cases.map((c) => c.ari));
+  console.log('\n| figure | value | goal |');
+  console.log('|---|---|---|');
+  console.log(
+    `| ARI vs planted personas, automatic k, independent generator, ${seeds.length} seeds x ${sizes.length} sizes | ` +
+      `min ${worst.toFixed(3)} (${cases.map((c) => `${c.customers}/${c.seed}: k ${c.k}, ${c.ari.toFixed(3)}`).join('; ')}) | >= 0.9 in every case |`,
+  );
 }

@@ -34,6 +34,7 @@ export function formatRunSummary(result: ProfileRunResult, lake: LakeConfig, url
         ]
       : []),
     `segments:          k=${result.k} (silhouette ${result.silhouette.toFixed(3)})`,
+    ...(result.kChoice ? [`k choice:          ${result.kChoice.ambiguous ? 'no clear structure: ' : ''}${result.kChoice.reason}`] : []),
     ...(result.segmentation
       ? [
           `segment stability: ${result.segmentation.ariVsPrevious === undefined ? 'first version (no previous to compare)' : `ARI ${result.segmentation.ariVsPrevious.toFixed(3)} vs the previous version`}` +

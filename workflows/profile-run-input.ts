@@ -21,6 +21,7 @@ export const ProfileRunInputSchema = z.strictObject({
     .optional(),
   // k-means needs two segments at least; past 50 a persona card per segment means nothing.
   k: z.number({ error: 'must be an integer from 2 to 50' }).int('must be an integer from 2 to 50').min(2, 'must be an integer from 2 to 50').max(50, 'must be an integer from 2 to 50').optional(),
+  clvHorizonDays: z.number({ error: 'must be a positive number of days' }).positive('must be a positive number of days').max(3650, 'must be at most 3650 days').optional(),
   llmBatchApi: z.boolean({ error: 'must be true or false' }).optional(),
   force: z.boolean({ error: 'must be true or false' }).optional(),
 });

@@ -122,6 +122,8 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
       extraction,
       k: model.k,
       silhouette: model.silhouette,
+      // Models trained before issue 8 (runs in flight across the deploy) carry no kChoice.
+      ...(model.kChoice ? { kChoice: { method: model.kChoice.method, reason: model.kChoice.reason, ambiguous: model.kChoice.ambiguous } } : {}),
       segmentation: {
         heldOutMacroF1: model.heldOutMacroF1,
         ...(model.ariVsPrevious !== undefined ? { ariVsPrevious: model.ariVsPrevious } : {}),
@@ -201,7 +203,7 @@ async function plannedStages(input: ProfileRunInput, asOf: string, plan: RunPlan
   const features = await stage('features', () => reuseOrCompute('features', () => buildFeatures({ runId, asOf, extractor })));
   progress.counts.customers = features.customers;
 
-  const model = await stage('train', () => reuseOrCompute('train', () => trainSegments({ runId, k: settings.k ?? undefined })));
+  const model = await stage('train', () => reuseOrCompute('train', () => trainSegments({ runId, k: settings.k ?? undefined, clvHorizonDays: settings.clvHorizonDays ?? undefined })));
   progress.counts.segments = model.k;
   return { load, extraction, features, model, reusedStages, fingerprint };
 }
@@ -227,7 +229,7 @@ async function legacyStages(
   countExtraction(progress, extraction);
   const features = await stage('features', () => buildFeatures({ runId, asOf }));
   progress.counts.customers = features.customers;
-  const model = await stage('train', () => trainSegments({ runId, k: input.k }));
+  const model = await stage('train', () => trainSegments({ runId, k: input.k, clvHorizonDays: input.clvHorizonDays }));
   progress.counts.segments = model.k;
   return { load, extraction, features, model, reusedStages: [] };
 }

@@ -14,6 +14,8 @@ export interface ProfileRunInput {
   maxExtractFailureShare?: number;
   /** Fix the number of segments instead of choosing it by measurement. */
   k?: number;
+  /** Horizon of expected_orders and predicted_clv, days (default 180; issue 8). */
+  clvHorizonDays?: number;
   /** Extract reviews through the OpenAI Batch API (half price, up to 24 h; for large backfills). */
   llmBatchApi?: boolean;
   /** Redo every stage even when a checkpoint for the same as-of and inputs exists. */
@@ -57,6 +59,8 @@ export interface ProfileRunResult {
   extraction: ExtractResult;
   k: number;
   silhouette: number;
+  /** How k was chosen and why; ambiguous when no k was clearly better and the smallest defensible one was taken (issue 8). */
+  kChoice?: { method: string; reason: string; ambiguous: boolean };
   /** Assignment classifier's held-out scores and segment id stability against the previous version (issue 4). */
   segmentation?: {
     heldOutMacroF1: number;

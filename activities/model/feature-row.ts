@@ -43,6 +43,16 @@ export interface FeatureRow {
   quality_complaint_share?: number | null;
   service_complaint_share?: number | null;
   price_mention_share?: number | null;
+  /**
+   * The BG/NBD summary (features-sql.ts, as lifetimes with freq 'D'); null = never ordered.
+   * repeat_purchases: completed order days - 1; repeat_span_days: first to last
+   * order day; customer_age_days: first order day to the as-of day;
+   * repeat_spend_mean: mean spend of the order days after the first (0 without one).
+   */
+  repeat_purchases?: number | null;
+  repeat_span_days?: number | null;
+  customer_age_days?: number | null;
+  repeat_spend_mean?: number | null;
 }
 
 /** The numeric columns of a FeatureRow (everything a model can read). */

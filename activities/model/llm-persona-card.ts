@@ -11,14 +11,14 @@ import type { PersonaCardWriter, SegmentCardInput } from './segment-cards.ts';
  * segment, structured output (a strict JSON schema, or JSON mode for servers
  * without it; zod validates the reply either way). The model sees the
  * segment's feature means against the population's, its share of customers,
- * the rule-based card, and up to five reviews of its most typical customers,
+ * its own facts (segment-facts.ts) and reasons, the rule-based card, and up to five reviews of its most typical customers,
  * redacted with activities/llm/redact.ts; never a customer id.
  *
  * Any failure (transport, refusal, invalid reply) throws; buildSegmentCards
  * then keeps the rule-based cards. Transport retries are the openai client's
  * (maxRetries), the only retry on this path.
  */
-export const CARD_PROMPT_VERSION = 'persona-card/v1';
+export const CARD_PROMPT_VERSION = 'persona-card/v2';
 
 const CardSchema = z.object({
   name: z.string().min(3).max(60),
@@ -34,8 +34,9 @@ const CARD_JSON_SCHEMA: Record<string, unknown> = (() => {
 export const CARD_SYSTEM_PROMPT = `You write persona cards for customer segments of an online shop (${CARD_PROMPT_VERSION}).
 Given one segment's average behaviour next to all customers' and a few of its reviews, reply with JSON:
 name: a short persona name (2-4 words) a marketer would use, e.g. "Loyal high spenders";
-description: exactly two sentences: who they are, then what sets them apart, citing the numbers;
-suggested_actions: 2-4 concrete marketing actions for this segment.
+description: exactly two sentences: who they are, then what sets them apart, citing only the segment's own numbers (all_customers values are context, never cite them);
+suggested_actions: 2-4 concrete marketing actions for this segment, each backed by the segment's own data (no category advice when categories_known is false, no complaint handling without negative reviews, no cart reminders unless its cart abandonment stands out).
+segment_facts are shares of the segment's own customers; "lapsed" means no order for longer than lapse_days.
 Base everything on the numbers given; do not invent facts.`;
 
 /** The user message for one segment: plain JSON, rounded numbers, redacted reviews. */
@@ -50,6 +51,16 @@ export function cardMessage(input: SegmentCardInput): string {
     share_of_customers: round(input.size / Math.max(input.total, 1)),
     customers: input.size,
     features,
+    segment_facts: {
+      never_ordered: round(input.facts.neverOrderedShare),
+      bought_on_two_or_more_days: round(input.facts.repeatShare),
+      steady: round(input.facts.steadyShare),
+      lapsed: round(input.facts.lapsedShare),
+      median_days_since_last_order: input.facts.medianRecency === undefined ? null : Math.round(input.facts.medianRecency),
+      categories_known: input.facts.categoryShare >= 0.5,
+      reviewing: round(input.facts.reviewedShare),
+    },
+    why_this_segment: input.reasons,
     rule_based_card: { name: input.ruleCard.name, description: input.ruleCard.description },
     reviews: input.sampleReviews.slice(0, 5).map((text) => redactPII(text).slice(0, 500)),
   });

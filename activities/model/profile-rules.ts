@@ -1,26 +1,34 @@
 import type { FeatureRow } from './feature-row.ts';
+import type { CustomerValue } from './clv/customer-value.ts';
 
 /**
  * Per-customer labels published next to the segment: value tier and churn
- * risk. Plain rules over the feature row, so anyone can say why a customer
- * got a label.
+ * risk. With a fitted BG/NBD + Gamma-Gamma model (clv/customer-value.ts,
+ * every run with repeat buyers) both come from it:
  *
- * Value tier (thresholds from the population, see valueThresholds):
- *   low     no completed orders, or monetary below the buyers' 40th percentile
- *   high    monetary >= the buyers' 80th percentile and frequency >= the
- *           buyers' median frequency
- *   medium  everyone else (including big one-off spenders below median frequency)
- * The quantiles are over buyers (frequency > 0) only: with many never-ordered
- * customers, population quantiles of spend would sit at 0 and say nothing.
- *
- * Churn risk, against the customer's own rhythm:
- *   expected gap = max(tenure_days / max(frequency, 1), 14 days)
- *   high    recency > 3x the expected gap, or recency > 180 days
- *   medium  recency > 1.5x the expected gap
+ * Value tier, by predicted_clv against the buyers' quantiles of it:
+ *   high    predicted_clv >= the buyers' 80th percentile
+ *   low     no completed order, or predicted_clv below the buyers' 40th percentile
+ *   medium  everyone else
+ * Churn risk, by the model's probability of no order within the horizon,
+ * P(no order) = 1 - p_alive * (1 - P(no purchase in the horizon | alive)):
+ *   high    P(no order) >= 0.75
+ *   medium  P(no order) >= 0.4
  *   low     otherwise
- *   never ordered: high when tenure > 90 days, else medium
- * The 14-day floor keeps customers who bought in bursts (many orders in a short
- * tenure) from turning "high" after a few quiet days.
+ * (1 - p_alive alone cannot be the score: BG/NBD gives p_alive = 1 to every
+ * one-order customer, however long ago that order was; see docs/segmentation.md.)
+ *
+ * Never-ordered customers are outside the model: value tier low; churn risk
+ * high when tenure > 90 days, else medium.
+ *
+ * Without a model (no customer ordered on two days, or under 2 buyers) the
+ * rules below fall back to plain RFM arithmetic:
+ *   value   monetary >= buyers' p80 and frequency >= buyers' median: high;
+ *           monetary below buyers' p40: low; else medium
+ *   churn   expected gap = max(tenure_days / max(frequency, 1), 14 days);
+ *           high when recency > 3x the gap or > 180 days, medium when > 1.5x
+ * The quantiles are over buyers (frequency > 0) only: with many never-ordered
+ * customers, population quantiles would sit at 0 and say nothing.
  */
 
 export type ValueTier = 'high' | 'medium' | 'low';
@@ -36,6 +44,8 @@ export interface ValueThresholds {
   /** Customers with at least one completed order the quantiles were taken over. */
   buyers: number;
 }
+
+export const CHURN_PROBABILITY_RULES = { high: 0.75, medium: 0.4 } as const;
 
 export const CHURN_RULES = {
   minExpectedGapDays: 14,
@@ -94,5 +104,32 @@ export function churnRisk(row: Pick<FeatureRow, 'recency_days' | 'frequency' | '
   const recency = row.recency_days;
   if (recency > CHURN_RULES.highGapMultiple * gap || recency > CHURN_RULES.highRecencyDays) return 'high';
   if (recency > CHURN_RULES.mediumGapMultiple * gap) return 'medium';
+  return 'low';
+}
+
+/** Buyers' 40th / 80th percentiles of predicted_clv, the cut points of clvTier. */
+export interface ClvThresholds {
+  clvP40: number;
+  clvP80: number;
+  buyers: number;
+}
+
+export function clvThresholds(values: readonly (CustomerValue | undefined)[]): ClvThresholds {
+  const clv = Float64Array.from(values.filter((v): v is CustomerValue => v !== undefined), (v) => v.predictedClv).sort();
+  return { clvP40: quantileSorted(clv, 0.4), clvP80: quantileSorted(clv, 0.8), buyers: clv.length };
+}
+
+export function clvTier(value: CustomerValue | undefined, thresholds: ClvThresholds): ValueTier {
+  if (value === undefined) return 'low';
+  if (value.predictedClv >= thresholds.clvP80) return 'high';
+  if (value.predictedClv < thresholds.clvP40) return 'low';
+  return 'medium';
+}
+
+/** Churn risk from the model's P(no order within the horizon); never-ordered customers by tenure. */
+export function modelChurnRisk(value: CustomerValue | undefined, row: Pick<FeatureRow, 'tenure_days'>): ChurnRisk {
+  if (value === undefined) return row.tenure_days > CHURN_RULES.neverOrderedHighTenureDays ? 'high' : 'medium';
+  if (value.pNoOrder >= CHURN_PROBABILITY_RULES.high) return 'high';
+  if (value.pNoOrder >= CHURN_PROBABILITY_RULES.medium) return 'medium';
   return 'low';
 }

@@ -1,6 +1,7 @@
 import { kmeansFlat, packRows } from './kmeans-flat.ts';
 import { clusterCentroids, clusterMetrics, DEFAULT_SILHOUETTE_SAMPLE, sampleIndices } from './cluster-metrics.ts';
 import type { ClusterMetrics } from './cluster-metrics.ts';
+import { chooseK, indistinctPairs, scoreCandidates, type KChoice } from './k-choice.ts';
 
 /**
  * k-means segmentation with model selection over k.
@@ -12,12 +13,12 @@ import type { ClusterMetrics } from './cluster-metrics.ts';
  * cluster (possible when many customers share identical feature vectors) or
  * that fail to initialise (fewer distinct points than k) are skipped.
  *
- * k is chosen by the highest silhouette (sampled, see cluster-metrics.ts):
- * it rewards tight, well separated segments and, unlike inertia, does not
- * improve just because k grows. Every k is scored on the same silhouette
- * sample (same seed), so the values compare like with like. Ties go to the
- * smaller k. Davies-Bouldin and
- * Calinski-Harabasz are reported per k for the record; they do not vote.
+ * k is chosen by k-choice.ts: only k whose segments reproduce on bootstrap
+ * resamples are admissible, and of those the smallest whose silhouette is
+ * within one standard error of the best (the argmax of one silhouette
+ * over-split planted personas and is near arbitrary on real transactions).
+ * The silhouette, Davies-Bouldin and Calinski-Harabasz on all rows are
+ * reported per k for the record; they do not vote.
  *
  * Segments are then renumbered: 0 is the largest, ties by centroid
  * (lexicographic), so equal input and seed give equal output, and segment ids
@@ -61,6 +62,8 @@ export interface SegmentationMetrics extends ClusterMetrics {
   chosenK: number;
   /** One entry per k that produced a usable clustering, ascending k. */
   perK: KMetrics[];
+  /** Method, reason and the per-k scores of the choice (model_versions.metrics.kChoice). */
+  kChoice: KChoice;
 }
 
 export interface SegmentationResult {
@@ -264,13 +267,47 @@ function singleSegment(matrix: readonly (readonly number[])[]): SegmentationResu
     centroids: [centroid],
     assignments,
     sizes: [n],
-    metrics: { chosenK: 1, silhouette: 0, daviesBouldin: 0, calinskiHarabasz: 0, inertia, perK: [] },
+    metrics: {
+      chosenK: 1,
+      silhouette: 0,
+      daviesBouldin: 0,
+      calinskiHarabasz: 0,
+      inertia,
+      perK: [],
+      kChoice: { method: 'single-segment', k: 1, reason: 'no k >= 2 gives segments without an empty one (too few distinct customers)', ambiguous: true, candidates: [] },
+    },
   };
 }
 
 /**
+ * Merging segments that are not distinguishable: while the chosen k has a pair
+ * of segments with no density valley between them (k-choice.ts
+ * indistinctPairs), step down to the fitted k - 1, which k-means re-optimised
+ * rather than a plain union of the two, and say so in the reason.
+ */
+function mergeIndistinct(
+  matrix: number[][],
+  fitted: ReadonlyArray<{ candidate: Candidate }>,
+  choice: KChoice,
+  seed: number,
+): KChoice {
+  let k = choice.k;
+  const merged: string[] = [];
+  for (;;) {
+    const current = fitted.find((f) => f.candidate.k === k)!;
+    const pairs = indistinctPairs(matrix, current.candidate.assignments, current.candidate.centroids, seed);
+    const smaller = fitted.find((f) => f.candidate.k === k - 1);
+    if (pairs.length === 0 || smaller === undefined) break;
+    merged.push(`k = ${k} had ${pairs.length} pair${pairs.length === 1 ? '' : 's'} of segments with no valley between them`);
+    k -= 1;
+  }
+  if (merged.length === 0) return choice;
+  return { ...choice, k, reason: `${choice.reason}; ${merged.join(', ')}, so k = ${k} (indistinguishable segments merged)` };
+}
+
+/**
  * Segments the rows of `matrix` (already transformed and scaled) with k-means,
- * choosing k by silhouette. Deterministic for a given matrix and options.
+ * choosing k by k-choice.ts. Deterministic for a given matrix and options.
  * Throws a RangeError for fewer than 2 rows, ragged or non-finite input, or
  * bad options. With 2 rows, or when no k in the range yields a clustering
  * without empty segments (e.g. all rows identical), everyone is one segment
@@ -293,20 +330,27 @@ export function trainSegmentation(matrix: number[][], options: SegmentationOptio
 
   const packed = packRows(fitRows);
   const perK: KMetrics[] = [];
-  let chosen: { candidate: Candidate; metrics: ClusterMetrics } | undefined;
+  const fitted: Array<{ candidate: Candidate; metrics: ClusterMetrics }> = [];
   for (const k of ks) {
     if (k < 2 || k >= fitRows.length) continue;
-    const fitted = bestRunForK(fitRows, packed, k, restarts, seed, maxIterations);
-    const candidate = fitted !== undefined && fitRows !== matrix ? extendToAll(matrix, fitted) : fitted;
+    const best = bestRunForK(fitRows, packed, k, restarts, seed, maxIterations);
+    const candidate = best !== undefined && fitRows !== matrix ? extendToAll(matrix, best) : best;
     if (candidate === undefined) continue;
     const metrics = clusterMetrics(matrix, candidate.assignments, { sampleSize, seed });
     perK.push({ k, ...metrics });
-    // Strictly greater: on a tie the smaller k (seen first) stays.
-    if (chosen === undefined || metrics.silhouette > chosen.metrics.silhouette) {
-      chosen = { candidate, metrics };
-    }
+    fitted.push({ candidate, metrics });
   }
-  if (chosen === undefined) return singleSegment(matrix);
+  if (fitted.length === 0) return singleSegment(matrix);
+
+  let kChoice: KChoice;
+  if (options.k !== undefined) {
+    const k = fitted[0]!.candidate.k;
+    kChoice = { method: 'fixed', k, reason: `k = ${k} was fixed by the run's input`, ambiguous: false, candidates: [] };
+  } else {
+    kChoice = chooseK(scoreCandidates(fitRows, fitted.map((f) => f.candidate), seed));
+    kChoice = mergeIndistinct(matrix, fitted, kChoice, seed);
+  }
+  const chosen = fitted.find((f) => f.candidate.k === kChoice.k)!;
 
   const { assignments, centroids, sizes } = relabelBySize(chosen.candidate.assignments, chosen.candidate.centroids);
   return {
@@ -314,6 +358,6 @@ export function trainSegmentation(matrix: number[][], options: SegmentationOptio
     centroids,
     assignments,
     sizes,
-    metrics: { chosenK: chosen.candidate.k, ...chosen.metrics, perK },
+    metrics: { chosenK: chosen.candidate.k, ...chosen.metrics, perK, kChoice },
   };
 }

@@ -8,10 +8,12 @@
  * - no sessions: browse and session rates 0, cart_abandon_rate 0;
  * - no (successfully extracted) review: review aggregates NULL (mean_sentiment,
  *   the negative / high-intent / complaint shares), review_count 0, top_topics [];
- * - RFM scores are quintiles 1..5 among customers with a completed order (5 =
- *   most recent, most orders, most spend; ties share a score by ntile order on
- *   customer_id, so equal data gives equal scores); never-ordered customers
+ * - RFM scores are 1..5 among customers with a completed order (5 = most
+ *   recent, most orders, most spend), from quintile cut points over the
+ *   buyers' values, so equal values share a score; never-ordered customers
  *   get 0 in all three, outside the 1..5 range on purpose;
+ * - no completed order: repeat_purchases, repeat_span_days, customer_age_days
+ *   and repeat_spend_mean are NULL (the BG/NBD summary needs a first order);
  * - no completed order with a category: top_categories [] and top_category_shares [].
  * Rates per month are over the last 12 months, or the customer's tenure when shorter.
  * Heavy tails are not transformed here: the model's feature spec
@@ -71,12 +73,45 @@ top_categories AS (
          list(round(share, 4) ORDER BY rank) AS top_category_shares
   FROM category_rank WHERE rank <= 3 GROUP BY customer_id
 ),
+-- RFM cut points are quantiles of the buyers' values (linear interpolation), and a
+-- score is 1 + the number of cut points the value exceeds: equal values always
+-- get equal scores, however many customers share them (11,908 one-order
+-- customers all get f_score 1, not 1, 2 or 3 by id range).
+buyers AS (
+  SELECT customer_id, epoch(last_order_at) AS last_order_epoch, frequency, monetary
+  FROM order_stats WHERE frequency > 0
+),
+rfm_cuts AS (
+  SELECT quantile_cont(last_order_epoch, [0.2, 0.4, 0.6, 0.8]) AS r_cuts,
+         quantile_cont(frequency, [0.2, 0.4, 0.6, 0.8]) AS f_cuts,
+         quantile_cont(monetary, [0.2, 0.4, 0.6, 0.8]) AS m_cuts
+  FROM buyers
+),
 rfm_scores AS (
   SELECT customer_id,
-         ntile(5) OVER (ORDER BY last_order_at, customer_id) AS r_score,
-         ntile(5) OVER (ORDER BY frequency, customer_id) AS f_score,
-         ntile(5) OVER (ORDER BY monetary, customer_id) AS m_score
-  FROM order_stats WHERE frequency > 0
+         1 + len(list_filter(r_cuts, c -> last_order_epoch > c)) AS r_score,
+         1 + len(list_filter(f_cuts, c -> frequency > c)) AS f_score,
+         1 + len(list_filter(m_cuts, c -> monetary > c)) AS m_score
+  FROM buyers, rfm_cuts
+),
+-- Repeat-purchase summary for BG/NBD and Gamma-Gamma (activities/model/clv/),
+-- as lifetimes' summary_data_from_transaction_data with freq 'D': completed
+-- orders are summed per UTC day; repeat_purchases = order days - 1,
+-- repeat_span_days = first to last order day, customer_age_days = first order
+-- day to the as-of day, repeat_spend_mean = mean spend of the order days
+-- after the first (0 without one).
+order_days AS (
+  SELECT customer_id, CAST(timezone('UTC', ordered_at) AS DATE) AS day, sum(gross - discount) AS spend
+  FROM orders WHERE status = 'completed' GROUP BY ALL
+),
+-- The first day's spend comes out by arg_min, so no window over all orders is needed.
+repeat_stats AS (
+  SELECT customer_id,
+         count(*) - 1 AS repeat_purchases,
+         date_diff('day', min(day), max(day)) AS repeat_span_days,
+         date_diff('day', min(day), CAST(timezone('UTC', $as_of::TIMESTAMPTZ) AS DATE)) AS customer_age_days,
+         CASE WHEN count(*) > 1 THEN (sum(spend) - arg_min(spend, day)) / (count(*) - 1) ELSE 0 END AS repeat_spend_mean
+  FROM order_days GROUP BY customer_id
 ),
 reviews AS (
   SELECT r.customer_id, f.*
@@ -115,7 +150,8 @@ base AS (
          o.*, ss.sessions_year, ss.browse_minutes_year, cs.cart_sessions, cs.abandoned,
          tc.top_categories, tc.top_category_shares, rs.review_count, rs.mean_sentiment, rs.negative_review_share,
          rs.high_intent_share, rs.quality_complaint_share, rs.service_complaint_share, rs.price_mention_share,
-         tt.top_topics, rfm.r_score, rfm.f_score, rfm.m_score
+         tt.top_topics, rfm.r_score, rfm.f_score, rfm.m_score,
+         rp.repeat_purchases, rp.repeat_span_days, rp.customer_age_days, rp.repeat_spend_mean
   FROM ${schema}.customers c
   LEFT JOIN order_stats o USING (customer_id)
   LEFT JOIN session_stats ss USING (customer_id)
@@ -124,6 +160,7 @@ base AS (
   LEFT JOIN review_stats rs USING (customer_id)
   LEFT JOIN top_topics tt USING (customer_id)
   LEFT JOIN rfm_scores rfm USING (customer_id)
+  LEFT JOIN repeat_stats rp USING (customer_id)
 )
 SELECT customer_id,
        date_diff('second', last_order_at, $as_of::TIMESTAMPTZ) / 86400.0 AS recency_days,
@@ -149,7 +186,9 @@ SELECT customer_id,
        coalesce(f_score, 0)::INTEGER AS f_score,
        coalesce(m_score, 0)::INTEGER AS m_score,
        coalesce(top_category_shares, []::DOUBLE[]) AS top_category_shares,
-       quality_complaint_share, service_complaint_share, price_mention_share
+       quality_complaint_share, service_complaint_share, price_mention_share,
+       repeat_purchases::INTEGER AS repeat_purchases, repeat_span_days::INTEGER AS repeat_span_days,
+       customer_age_days::INTEGER AS customer_age_days, repeat_spend_mean::DOUBLE AS repeat_spend_mean
 FROM base
 ORDER BY customer_id
 `;

@@ -125,6 +125,12 @@ export const WAREHOUSE_DDL = [
   `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS service_complaint_share DOUBLE`,
   `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS recommended_categories VARCHAR[]`,
   `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS risk_flags VARCHAR[]`,
+  // Issue 8: BG/NBD + Gamma-Gamma over the model's horizon (NULL = never ordered) and why the segment.
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS p_alive DOUBLE`,
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS expected_orders DOUBLE`,
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS predicted_clv DOUBLE`,
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS segment_reasons VARCHAR[]`,
+  `ALTER TABLE segments ADD COLUMN IF NOT EXISTS segment_reasons VARCHAR[]`,
   // The single row every publication updates: two concurrent publications
   // both change it, so the lake lets only one of them commit (the other is
   // redone and takes the next number). Appends alone would never conflict.

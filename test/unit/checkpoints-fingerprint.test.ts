@@ -15,7 +15,7 @@ describe('fingerprintOf', () => {
     mkdirSync(source);
     writeFileSync(join(source, 'customers.csv'), 'customer_id\nC1\n');
     writeFileSync(join(source, 'orders.csv'), 'order_id,customer_id,ordered_at,unit_price\nO1,C1,2026-01-01T00:00:00Z,3\n');
-    inputs = { asOf: '2026-11-01T00:00:00.000Z', source, maxRejectShare: 0.05, k: null, extractor: 'offline', model: 'rules-v1', promptVersion: 'v1' };
+    inputs = { asOf: '2026-11-01T00:00:00.000Z', source, maxRejectShare: 0.05, k: null, clvHorizonDays: null, extractor: 'offline', model: 'rules-v1', promptVersion: 'v1' };
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,6 +38,7 @@ describe('fingerprintOf', () => {
     const base = (await fingerprintOf(inputs)).fingerprint;
     expect((await fingerprintOf({ ...inputs, asOf: '2026-11-02T00:00:00.000Z' })).fingerprint).not.toBe(base);
     expect((await fingerprintOf({ ...inputs, k: 4 })).fingerprint).not.toBe(base);
+    expect((await fingerprintOf({ ...inputs, clvHorizonDays: 90 })).fingerprint).not.toBe(base);
     expect((await fingerprintOf({ ...inputs, promptVersion: 'v2' })).fingerprint).not.toBe(base);
     utimesSync(join(inputs.source, 'orders.csv'), new Date('2030-01-01'), new Date('2030-01-01'));
     expect((await fingerprintOf(inputs)).fingerprint).not.toBe(base);

@@ -1,5 +1,5 @@
-// The features SQL's issue-4 columns on a hand-made source folder: RFM
-// quintile scores, category shares, complaint shares and their missing-value rules.
+// The features SQL's issue-4/8 columns on a hand-made source folder: RFM
+// scores with ties, the BG/NBD repeat summary, category shares, complaint shares and their missing-value rules.
 import { openTestStore } from '../support/store.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ let rows: Array<Record<string, unknown>>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'personaflow-features-'));
-  const customers = ['customer_id,signup_at', ...[1, 2, 3, 4, 5, 6].map((i) => `c${i},2025-01-01T00:00:00Z`)];
+  const customers = ['customer_id,signup_at', ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `c${i},2025-01-01T00:00:00Z`)];
   writeFileSync(join(dir, 'customers.csv'), `${customers.join('\n')}\n`);
   // Customer ci places i completed orders of 10*i each, the last one i days before the
   // as-of time nearest for c5 (so c5 is the most recent, frequent and valuable); c6 never orders.
@@ -34,6 +34,15 @@ beforeAll(async () => {
       orders.push(`o${++n},c${i},2026-10-${day}T0${j}:00:00Z,${category},1,${10 * i},0,completed`);
     }
   }
+  // c7 and c8 copy c1 exactly (ties); c9 buys on three days (two orders on the first).
+  orders.push('o91,c7,2026-10-21T00:00:00Z,home,1,10,0,completed', 'o92,c8,2026-10-21T00:00:00Z,home,1,10,0,completed');
+  orders.push(
+    'o93,c9,2026-09-01T08:00:00Z,home,1,10,0,completed',
+    'o94,c9,2026-09-01T20:00:00Z,home,1,5,0,completed',
+    'o95,c9,2026-10-01T10:00:00Z,home,1,20,0,completed',
+    'o96,c9,2026-10-11T23:00:00Z,home,2,20,10,completed',
+    'o97,c9,2026-10-20T10:00:00Z,home,1,99,0,refunded',
+  );
   writeFileSync(join(dir, 'orders.csv'), `${orders.join('\n')}\n`);
   writeFileSync(
     join(dir, 'reviews.csv'),
@@ -67,15 +76,34 @@ afterAll(() => {
 });
 
 describe('features SQL', () => {
-  it('scores recency, frequency and monetary in quintiles among buyers, 0 for never-ordered customers', () => {
-    expect(rows.map((r) => [r.customer_id, r.r_score, r.f_score, r.m_score])).toEqual([
-      ['c1', 1, 1, 1],
-      ['c2', 2, 2, 2],
-      ['c3', 3, 3, 3],
-      ['c4', 4, 4, 4],
-      ['c5', 5, 5, 5],
-      ['c6', 0, 0, 0],
-    ]);
+  it('scores recency, frequency and monetary 1..5 by quintile cut points among buyers, 0 for never-ordered customers', () => {
+    const scores = (id: string) => {
+      const r = rows.find((row) => row.customer_id === id)!;
+      return [r.r_score, r.f_score, r.m_score] as number[];
+    };
+    // Buyers' frequencies [1,1,1,2,3,4,5,4 (c9)]: the three one-order customers tie and share every score.
+    expect(scores('c7')).toEqual(scores('c1'));
+    expect(scores('c8')).toEqual(scores('c1'));
+    expect(scores('c1')).toEqual([1, 1, 1]);
+    expect(scores('c5')).toEqual([5, 5, 5]);
+    expect(scores('c6')).toEqual([0, 0, 0]);
+    for (let i = 1; i < 5; i++) {
+      const [a, b] = [scores(`c${i}`), scores(`c${i + 1}`)];
+      a.forEach((score, j) => expect(b[j]).toBeGreaterThanOrEqual(score));
+      expect(b.some((score, j) => score > a[j]!)).toBe(true);
+    }
+  });
+
+  it('summarises repeat purchases by order day for BG/NBD, NULL for never-ordered customers', () => {
+    const pick = (id: string) => {
+      const r = rows.find((row) => row.customer_id === id)!;
+      return [r.repeat_purchases, r.repeat_span_days, r.customer_age_days, r.repeat_spend_mean];
+    };
+    // Days 09-01 (10 + 5), 10-01 (20), 10-11 (2 x 20 - 10); the refunded order does not count.
+    expect(pick('c9')).toEqual([2, 40, 61, 25]);
+    // Five orders on one day are one purchase day: no repeat.
+    expect(pick('c5')).toEqual([0, 0, 7, 0]);
+    expect(pick('c6')).toEqual([null, null, null, null]);
   });
 
   it('gives top categories with their shares of completed orders', () => {

@@ -46,6 +46,8 @@ const input: SegmentCardInput = {
   total: 200,
   means: { monetary: 900, frequency: 12 },
   population: { monetary: 300, frequency: 4 },
+  facts: { size: 50, neverOrderedShare: 0, repeatShare: 1, steadyShare: 0.8, lapsedShare: 0, categoryShare: 1, reviewedShare: 0.5, medianRecency: 12 },
+  reasons: ['spent 900 in total (typical: 300)'],
   sampleReviews: ['Great shoes, mail me at jane.doe@example.com'],
   ruleCard: { name: 'Loyal high spenders', description: 'Rule card.', suggestedActions: ['a'] },
 };
@@ -110,6 +112,7 @@ describe('buildSegmentCards', () => {
         await s.run('CREATE SCHEMA run_x; CREATE TABLE run_x.reviews (review_id VARCHAR, customer_id VARCHAR, text VARCHAR)');
         await s.run(`INSERT INTO run_x.reviews VALUES ('r1', 'a', 'love it')`);
         const rows = [row('a', 100), row('b', 120), row('c', 5000)];
+        const reasons = { features: [['monetary', 'frequency'], ['monetary', 'frequency']], typical: { monetary: 120, frequency: 1 } };
         const segments = [
           { segmentId: 4, members: [0, 1] },
           { segmentId: 9, members: [2] },
@@ -118,17 +121,19 @@ describe('buildSegmentCards', () => {
         const seen: SegmentCardInput[][] = [];
         const writer = new OpenAIPersonaCardWriter(config());
         const spy = { name: 'openai', write: (inputs: readonly SegmentCardInput[]) => (seen.push([...inputs]), writer.write(inputs)) };
-        const written = await buildSegmentCards(s, 'run_x', rows, segments, spy);
+        const written = await buildSegmentCards(s, 'run_x', rows, segments, reasons, spy);
         expect(written.map((c) => [c.segmentId, c.source, c.size])).toEqual([
           [4, 'openai', 2],
           [9, 'openai', 1],
         ]);
-        expect(written[1]!.name).toBe('Devoted big spenders (2)'); // names stay unique
+        // Names stay unique, told apart by what separates the segments, never by a number.
+        expect(written.map((c) => c.name)).toEqual(['Devoted big spenders, smaller baskets', 'Devoted big spenders, bigger baskets']);
+        expect(written[0]!.reasons).toEqual(['spent 110 in total (typical: 120)', 'completed orders: 3 (typical: 1)']);
         expect(seen[0]![0]!.sampleReviews).toEqual(['love it']);
 
         reply = () => 'not json';
         const errors: unknown[] = [];
-        const fallback = await buildSegmentCards(s, 'run_x', rows, segments, writer, (e) => errors.push(e));
+        const fallback = await buildSegmentCards(s, 'run_x', rows, segments, reasons, writer, (e) => errors.push(e));
         expect(fallback.every((c) => c.source === 'rules')).toBe(true);
         expect(errors).toHaveLength(1);
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { churnRisk, quantileSorted, valueThresholds, valueTier } from '../../activities/model/profile-rules.ts';
+import { churnRisk, clvThresholds, clvTier, modelChurnRisk, quantileSorted, valueThresholds, valueTier } from '../../activities/model/profile-rules.ts';
 
 describe('valueThresholds', () => {
   it('takes interpolated quantiles over buyers only', () => {
@@ -66,5 +66,25 @@ describe('churnRisk', () => {
     expect(churnRisk({ recency_days: 10, frequency: 30, tenure_days: 60 })).toBe('low');
     expect(churnRisk({ recency_days: 22, frequency: 30, tenure_days: 60 })).toBe('medium');
     expect(churnRisk({ recency_days: 43, frequency: 30, tenure_days: 60 })).toBe('high');
+  });
+});
+
+describe('model-based tier and churn risk', () => {
+  const value = (predictedClv: number, pNoOrder: number) => ({ pAlive: 1 - pNoOrder, expectedOrders: 1, predictedClv, pNoOrder });
+  it('tiers buyers by predicted_clv quantiles; never-ordered customers are low', () => {
+    const values = [...Array.from({ length: 10 }, (_, i) => value((i + 1) * 10, 0.5)), undefined];
+    const t = clvThresholds(values);
+    expect(t).toEqual({ clvP40: 46, clvP80: 82, buyers: 10 });
+    expect(clvTier(value(82, 0.5), t)).toBe('high');
+    expect(clvTier(value(81.9, 0.5), t)).toBe('medium');
+    expect(clvTier(value(45.9, 0.5), t)).toBe('low');
+    expect(clvTier(undefined, t)).toBe('low');
+  });
+  it('bins P(no order in the horizon); never-ordered customers by tenure', () => {
+    expect(modelChurnRisk(value(1, 0.75), { tenure_days: 10 })).toBe('high');
+    expect(modelChurnRisk(value(1, 0.74), { tenure_days: 10 })).toBe('medium');
+    expect(modelChurnRisk(value(1, 0.39), { tenure_days: 10 })).toBe('low');
+    expect(modelChurnRisk(undefined, { tenure_days: 91 })).toBe('high');
+    expect(modelChurnRisk(undefined, { tenure_days: 30 })).toBe('medium');
   });
 });

@@ -93,6 +93,44 @@ describe('train stage across two versions', () => {
     expect(summary.scored).toBe(summary.n);
   });
 
+  it('publishes BG/NBD + Gamma-Gamma values, segment reasons and how k was chosen', async () => {
+    await withOutputsSession(embeddedLake(dir), async (s) => {
+      const rows = await s.all<{ frequency: number; p_alive: number | null; expected_orders: number | null; predicted_clv: number | null; segment_reasons: string[]; churn_risk: string; value_tier: string }>(
+        'SELECT frequency, p_alive, expected_orders, predicted_clv, segment_reasons, churn_risk, value_tier FROM current_profiles',
+      );
+      for (const r of rows) {
+        if (r.frequency > 0) {
+          expect(r.p_alive).toBeGreaterThan(0);
+          expect(r.p_alive).toBeLessThanOrEqual(1);
+          expect(r.expected_orders).toBeGreaterThanOrEqual(0);
+          expect(r.predicted_clv).toBeGreaterThanOrEqual(0);
+        } else {
+          expect([r.p_alive, r.expected_orders, r.predicted_clv]).toEqual([null, null, null]);
+          expect(r.value_tier).toBe('low');
+        }
+        expect(r.segment_reasons.length).toBeGreaterThanOrEqual(2);
+        expect(r.segment_reasons.length).toBeLessThanOrEqual(3);
+      }
+      // Higher predicted value, higher tier: every high-tier buyer out-values every low-tier buyer.
+      const buyers = rows.filter((r) => r.frequency > 0);
+      const maxLow = Math.max(...buyers.filter((r) => r.value_tier === 'low').map((r) => r.predicted_clv!));
+      const minHigh = Math.min(...buyers.filter((r) => r.value_tier === 'high').map((r) => r.predicted_clv!));
+      expect(minHigh).toBeGreaterThan(maxLow);
+      const segments = await s.all<{ name: string; segment_reasons: string[] }>('SELECT name, segment_reasons FROM segments WHERE version = 2');
+      expect(new Set(segments.map((x) => x.name)).size).toBe(segments.length);
+      for (const x of segments) expect(x.segment_reasons.length).toBeGreaterThanOrEqual(2);
+      const model = await s.one<{ metrics: string }>('SELECT metrics::VARCHAR AS metrics FROM model_versions WHERE model_version = $1', [trained[1]!.modelVersion]);
+      const metrics = JSON.parse(model!.metrics);
+      expect(metrics.kChoice.method).toBe('bootstrap-stability+one-se-silhouette');
+      expect(metrics.kChoice.reason).toMatch(/k = \d/);
+      expect(metrics.customerValue).toMatchObject({ kind: 'bgnbd+gamma-gamma', horizonDays: 180, timeUnit: 'day' });
+    });
+    expect(trained[1]!.kChoice.k).toBe(trained[1]!.k);
+    await expect(new MockActivityEnvironment().run(createTrainSegments(deps), { runId: 'run-b', clvHorizonDays: 0 })).rejects.toThrow(
+      /clvHorizonDays must be a positive number of days, got 0/,
+    );
+  });
+
   it('reports no drift between the two versions and assigns customers with the stored model', async () => {
     await withOutputsSession(embeddedLake(dir), async (s) => {
       const report = await driftReport(s, 1, 2);

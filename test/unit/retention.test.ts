@@ -26,7 +26,7 @@ describe('retention', () => {
          VALUES ($v, 'C1', now(), 'm', 0, 'seg', 1, 1, 0, 0, 0, 0, 0, 0, 0, [], 0, [], 'low', 'low')`,
         { v: version },
       );
-      await s.run(`INSERT INTO segments VALUES ($v, 0, 'seg', 'd', 1, '{}', [])`, { v: version });
+      await s.run(`INSERT INTO segments VALUES ($v, 0, 'seg', 'd', 1, '{}', [], [])`, { v: version });
     });
   }
   const kept = () =>

@@ -1,0 +1,77 @@
+import type { FeatureRow } from '../feature-row.ts';
+import { sampleIndices } from '../cluster-metrics.ts';
+import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase, type BgNbdParams, type RepeatSummary } from './bgnbd.ts';
+import { expectedSpend, fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts';
+
+/**
+ * Probabilistic value and churn per run: BG/NBD for P(alive) and expected
+ * orders over a horizon, Gamma-Gamma for spend per order, both fitted by
+ * maximum likelihood on this run's buyers (customers with a completed order).
+ * predicted_clv = expected orders over the horizon x expected spend per order
+ * (undiscounted, in the source currency). Never-ordered customers are outside
+ * both models (they need a first purchase): their three values are null.
+ */
+export const DEFAULT_CLV_HORIZON_DAYS = 180;
+/** Above this many buyers the fits run on a deterministic sample (parameters are population-level; every customer is still scored). */
+export const CLV_FIT_SAMPLE = 30_000;
+
+export interface CustomerValueModel {
+  kind: 'bgnbd+gamma-gamma';
+  /** Time unit of recency, T and alpha. */
+  timeUnit: 'day';
+  horizonDays: number;
+  bgnbd: BgNbdParams;
+  /** null when too few customers bought twice with a positive spend: predicted_clv then uses each buyer's mean order value. */
+  gammaGamma: GammaGammaParams | null;
+  fittedOn: { buyers: number; repeatBuyers: number; sampled: boolean };
+}
+
+export interface CustomerValue {
+  pAlive: number;
+  expectedOrders: number;
+  predictedClv: number;
+  /** P(no order within the horizon), from P(alive): the churn probability churn_risk bins. */
+  pNoOrder: number;
+}
+
+type ValueInput = Pick<FeatureRow, 'frequency' | 'avg_order_value' | 'repeat_purchases' | 'repeat_span_days' | 'customer_age_days' | 'repeat_spend_mean'>;
+
+function summaryOf(row: ValueInput): RepeatSummary | undefined {
+  if (!(row.frequency > 0) || row.repeat_purchases == null || row.repeat_span_days == null || row.customer_age_days == null) return undefined;
+  return { x: row.repeat_purchases, tx: row.repeat_span_days, T: row.customer_age_days };
+}
+
+/** Fits both models on the buyers among rows; undefined when the data cannot support BG/NBD (under 2 buyers or no repeat purchase). */
+export function fitCustomerValue(rows: readonly ValueInput[], horizonDays = DEFAULT_CLV_HORIZON_DAYS): CustomerValueModel | undefined {
+  if (!(horizonDays > 0) || !Number.isFinite(horizonDays)) throw new RangeError(`CLV horizon must be a positive number of days, got ${horizonDays}`);
+  const buyers = rows.filter((row) => summaryOf(row) !== undefined);
+  const sampled = buyers.length > CLV_FIT_SAMPLE;
+  const fitRows = sampled ? Array.from(sampleIndices(buyers.length, CLV_FIT_SAMPLE, 42), (i) => buyers[i]!) : buyers;
+  const summaries = fitRows.map((row) => summaryOf(row)!);
+  const repeatBuyers = summaries.filter((s) => s.x > 0).length;
+  if (summaries.length < 2 || repeatBuyers === 0) return undefined;
+  const bgnbd = fitBgNbd(summaries).params;
+  let gammaGamma: GammaGammaParams | null = null;
+  const spend = fitRows.map((row) => ({ x: row.repeat_purchases!, m: row.repeat_spend_mean ?? 0 })).filter((s) => s.x > 0 && s.m > 0);
+  if (spend.length >= 2) {
+    const fitted = fitGammaGamma(spend).params;
+    // q <= 1 means the population's mean spend is infinite: the model says nothing usable.
+    if (fitted.q > 1) gammaGamma = fitted;
+  }
+  return { kind: 'bgnbd+gamma-gamma', timeUnit: 'day', horizonDays, bgnbd, gammaGamma, fittedOn: { buyers: buyers.length, repeatBuyers, sampled } };
+}
+
+/** One customer's values under a fitted model; undefined for customers who never ordered. */
+export function customerValue(model: CustomerValueModel, row: ValueInput): CustomerValue | undefined {
+  const s = summaryOf(row);
+  if (s === undefined) return undefined;
+  const expectedOrders = expectedPurchases(model.bgnbd, s, model.horizonDays);
+  const spend =
+    model.gammaGamma !== null ? expectedSpend(model.gammaGamma, { x: s.x, m: row.repeat_spend_mean ?? 0 }) : (row.avg_order_value ?? 0);
+  return {
+    pAlive: probabilityAlive(model.bgnbd, s),
+    expectedOrders,
+    predictedClv: expectedOrders * spend,
+    pNoOrder: probabilityNoPurchase(model.bgnbd, s, model.horizonDays),
+  };
+}

@@ -1,0 +1,149 @@
+// BG/NBD and Gamma-Gamma (activities/model/clv/): special functions, the
+// minimiser, parameter recovery on data simulated from known parameters, and
+// the per-customer values. Agreement with lifetimes on CDNOW is measured by
+// `npm run bench -- clv` (it needs lifetimes' data).
+import { describe, expect, it } from 'vitest';
+import { hyp2f1, logGamma } from '../../activities/model/clv/special-functions.ts';
+import { nelderMead } from '../../activities/model/clv/nelder-mead.ts';
+import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase, type RepeatSummary } from '../../activities/model/clv/bgnbd.ts';
+import { expectedSpend, fitGammaGamma } from '../../activities/model/clv/gamma-gamma.ts';
+import { customerValue, fitCustomerValue } from '../../activities/model/clv/customer-value.ts';
+import { mulberry32 } from '../../activities/model/cluster-metrics.ts';
+
+const random = mulberry32(2024);
+const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+/** Marsaglia-Tsang, with the shape < 1 boost. */
+function gamma(shape: number): number {
+  if (shape < 1) return gamma(shape + 1) * Math.pow(random(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const x = normal();
+    const v = (1 + c * x) ** 3;
+    if (v > 0 && Math.log(random()) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** Customers of a BG/NBD world: Poisson purchases at rate lambda, dropout with probability p after each repeat. */
+function simulateBgNbd(n: number, r: number, alpha: number, a: number, b: number): RepeatSummary[] {
+  return Array.from({ length: n }, () => {
+    const lambda = gamma(r) / alpha;
+    const ga = gamma(a);
+    const p = ga / (ga + gamma(b));
+    const T = 100 + random() * 400;
+    let t = 0;
+    let x = 0;
+    let tx = 0;
+    for (;;) {
+      t += -Math.log(1 - random()) / lambda;
+      if (t > T) break;
+      x++;
+      tx = t;
+      if (random() < p) break;
+    }
+    return { x, tx, T };
+  });
+}
+
+describe('special functions and minimiser', () => {
+  it('logGamma and hyp2f1 match closed forms', () => {
+    expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 12);
+    expect(logGamma(10)).toBeCloseTo(Math.log(362880), 10);
+    expect(logGamma(0.1)).toBeCloseTo(2.252712651734206, 12);
+    for (const z of [0.1, 0.5, 0.9]) expect(hyp2f1(1, 1, 2, z)).toBeCloseTo(-Math.log(1 - z) / z, 12);
+    expect(() => hyp2f1(1, 1, 2, 1)).toThrow(RangeError);
+  });
+
+  it('Nelder-Mead finds the Rosenbrock minimum', () => {
+    const result = nelderMead(([x, y]) => (1 - x!) ** 2 + 100 * (y! - x! * x!) ** 2, [-1.2, 1]);
+    expect(result.x[0]).toBeCloseTo(1, 5);
+    expect(result.x[1]).toBeCloseTo(1, 5);
+  });
+});
+
+describe('BG/NBD', () => {
+  it('recovers the parameters of simulated customers', () => {
+    const truth = { r: 0.5, alpha: 30, a: 0.8, b: 2.5 };
+    const { params } = fitBgNbd(simulateBgNbd(20_000, truth.r, truth.alpha, truth.a, truth.b));
+    expect(params.r / truth.r).toBeGreaterThan(0.85);
+    expect(params.r / truth.r).toBeLessThan(1.15);
+    expect(params.alpha / truth.alpha).toBeGreaterThan(0.8);
+    expect(params.alpha / truth.alpha).toBeLessThan(1.2);
+    expect(params.a / truth.a).toBeGreaterThan(0.7);
+    expect(params.a / truth.a).toBeLessThan(1.3);
+    expect(params.b / truth.b).toBeGreaterThan(0.7);
+    expect(params.b / truth.b).toBeLessThan(1.3);
+  });
+
+  it('P(alive) and expectations behave as the model says', () => {
+    const p = { r: 0.27, alpha: 38, a: 0.6, b: 2.2 };
+    expect(probabilityAlive(p, { x: 0, tx: 0, T: 300 })).toBe(1);
+    const recent = probabilityAlive(p, { x: 4, tx: 290, T: 300 });
+    const gone = probabilityAlive(p, { x: 4, tx: 50, T: 300 });
+    expect(recent).toBeGreaterThan(gone);
+    expect(expectedPurchases(p, { x: 4, tx: 290, T: 300 }, 180)).toBeGreaterThan(expectedPurchases(p, { x: 4, tx: 50, T: 300 }, 180));
+    expect(expectedPurchases(p, { x: 4, tx: 290, T: 300 }, 360)).toBeGreaterThan(expectedPurchases(p, { x: 4, tx: 290, T: 300 }, 180));
+    const quiet = probabilityNoPurchase(p, { x: 0, tx: 0, T: 300 }, 180);
+    expect(quiet).toBeGreaterThan(0);
+    expect(quiet).toBeLessThan(1);
+    expect(probabilityNoPurchase(p, { x: 4, tx: 50, T: 300 }, 180)).toBeGreaterThan(1 - gone);
+  });
+
+  it('rejects impossible summaries', () => {
+    expect(() => fitBgNbd([{ x: 1, tx: 10, T: 5 }, { x: 0, tx: 0, T: 5 }])).toThrow(/tx <= T/);
+  });
+});
+
+describe('Gamma-Gamma', () => {
+  it('recovers the parameters of simulated spend and shrinks a customer mean toward the population', () => {
+    const truth = { p: 6, q: 4, v: 15 };
+    const rows = Array.from({ length: 8_000 }, () => {
+      const x = 1 + Math.floor(random() * 6);
+      const nu = gamma(truth.q) / truth.v;
+      let sum = 0;
+      for (let i = 0; i < x; i++) sum += gamma(truth.p) / nu;
+      return { x, m: sum / x };
+    });
+    const { params } = fitGammaGamma(rows);
+    expect(params.p / truth.p).toBeGreaterThan(0.8);
+    expect(params.p / truth.p).toBeLessThan(1.2);
+    expect(params.q / truth.q).toBeGreaterThan(0.8);
+    expect(params.q / truth.q).toBeLessThan(1.2);
+    const population = expectedSpend(params, { x: 0, m: 0 });
+    const big = expectedSpend(params, { x: 2, m: 500 });
+    expect(big).toBeLessThan(500);
+    expect(big).toBeGreaterThan(population);
+  });
+});
+
+describe('customer value', () => {
+  const row = (x: number | null, tx: number, T: number, m: number) => ({
+    frequency: x === null ? 0 : x + 1,
+    avg_order_value: x === null ? null : 40,
+    repeat_purchases: x,
+    repeat_span_days: x === null ? null : tx,
+    customer_age_days: x === null ? null : T,
+    repeat_spend_mean: x === null ? null : m,
+  });
+
+  it('fits on buyers, scores them over the horizon and leaves never-ordered customers out', () => {
+    const rows = simulateBgNbd(3_000, 0.5, 30, 0.8, 2.5).map((s, i) =>
+      row(s.x, Math.round(s.tx), Math.round(s.T), s.x > 0 ? 20 + (i % 7) * 5 : 0),
+    );
+    rows.push(row(null, 0, 0, 0));
+    const model = fitCustomerValue(rows, 90)!;
+    expect(model).toMatchObject({ kind: 'bgnbd+gamma-gamma', timeUnit: 'day', horizonDays: 90 });
+    expect(model.gammaGamma).not.toBeNull();
+    expect(customerValue(model, rows[rows.length - 1]!)).toBeUndefined();
+    const value = customerValue(model, row(3, 200, 210, 30))!;
+    expect(value.pAlive).toBeGreaterThan(0.5);
+    expect(value.predictedClv).toBeCloseTo(value.expectedOrders * expectedSpend(model.gammaGamma!, { x: 3, m: 30 }), 9);
+    const longer = customerValue({ ...model, horizonDays: 360 }, row(3, 200, 210, 30))!;
+    expect(longer.expectedOrders).toBeGreaterThan(value.expectedOrders);
+  });
+
+  it('has no model without a repeat purchase', () => {
+    expect(fitCustomerValue([row(0, 0, 10, 0), row(0, 0, 20, 0)])).toBeUndefined();
+    expect(() => fitCustomerValue([], 0)).toThrow(/horizon/);
+  });
+});
