@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
-import { UsageError } from './usage-error.ts';
+import { DataError } from './cli-errors.ts';
 import { Session, type Row } from '../activities/warehouse/warehouse.ts';
 
 /**
@@ -10,7 +10,7 @@ import { Session, type Row } from '../activities/warehouse/warehouse.ts';
  */
 export async function withOutputsSession<T>(outputsPath: string, fn: (session: Session) => Promise<T>): Promise<T> {
   if (!existsSync(outputsPath)) {
-    throw new UsageError(`no published outputs at ${outputsPath} yet: run \`npm run demo\` or \`npx personaflow run --source <folder>\` first`);
+    throw new DataError(`no published outputs at ${outputsPath} yet: run \`npm run demo\` or \`npx personaflow run --source <folder>\` first`);
   }
   const instance = await DuckDBInstance.create(outputsPath, { access_mode: 'READ_ONLY' });
   try {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Idempotent setup used by `npm run demo` and `npm test`: npm dependencies as
-// locked, then a Temporal CLI (unless TEMPORAL_ADDRESS points at a cluster).
+// locked, the compiled CLI in dist/ (scripts/build.mjs; only when a source is
+// newer), then a Temporal CLI (unless TEMPORAL_ADDRESS points at a cluster).
 // Fast when everything is already there.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -15,12 +16,15 @@ function depsInstalled() {
   return statSync(marker).mtimeMs >= statSync(join(PROJECT_ROOT, 'package-lock.json')).mtimeMs;
 }
 
-function main() {
+async function main() {
   if (!depsInstalled()) {
     console.error('personaflow: installing npm dependencies (npm ci)');
     const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
     if (run.status !== 0) throw new Error('npm ci failed; see the output above');
   }
+  // After npm ci: the build needs esbuild from node_modules.
+  const { buildDist } = await import('./build.mjs');
+  if (await buildDist()) console.error('personaflow: compiled the CLI into dist/');
   // Opt-in: the local LLM provider without a model of one's own, or CI asking
   // for the model so the local-model tests run (PERSONAFLOW_FETCH_LOCAL_MODEL=1).
   const wantsLocal = process.env.PERSONAFLOW_LLM_PROVIDER === 'local' && !process.env.PERSONAFLOW_LOCAL_MODEL;
@@ -33,7 +37,7 @@ function main() {
 }
 
 try {
-  main();
+  await main();
 } catch (error) {
   console.error(`personaflow bootstrap: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

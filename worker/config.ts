@@ -141,11 +141,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
   };
 }
-
-/**
- * PERSONAFLOW_DEBUG=1 makes the CLI print stack traces. Apart from loadConfig
- * because the error handler must work even when the configuration is invalid.
- */
-export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.PERSONAFLOW_DEBUG && env.PERSONAFLOW_DEBUG !== '0');
-}

@@ -24,7 +24,6 @@ interface BackfillFlags {
 export function registerBackfill(program: Command): void {
   program
     .command('backfill')
-    .description('profile every as-of time from --from to --to (inclusive), one version each')
     .requiredOption('--source <folder>', 'folder with the source tables')
     .requiredOption('--from <time>', 'first as-of time (ISO 8601)')
     .requiredOption('--to <time>', 'last as-of time (ISO 8601)')

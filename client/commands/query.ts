@@ -6,7 +6,6 @@ import { textTable } from '../text-table.ts';
 export function registerQuery(program: Command): void {
   program
     .command('query')
-    .description('run SQL against the published outputs (current_profiles, profiles, segments, profile_versions, runs, ...)')
     .argument('<sql>', 'the SQL to run')
     .option('--json', 'print the rows as a JSON array')
     .action(async (sql: string, options: { json?: boolean }) => {

@@ -17,7 +17,6 @@ interface RunOptions {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the profile pipeline on a folder of source tables and print the summary')
     .requiredOption('--source <folder>', 'folder with customers, orders, sessions, reviews (CSV, Parquet, NDJSON)')
     .option('--as-of <time>', 'ISO 8601 as-of time (default: the run start)')
     .option('--k <n>', 'fix the number of segments instead of measuring it')

@@ -11,6 +11,7 @@ import {
 import { loadConfig, type Config } from '../../worker/config.ts';
 import { connectClient, resolveTemporal, workerIsPolling } from '../temporal.ts';
 import { UsageError } from '../usage-error.ts';
+import { DataError } from '../cli-errors.ts';
 import { textTable } from '../text-table.ts';
 import {
   buildScheduleOptions,
@@ -27,7 +28,7 @@ import {
  * run that starts late, is triggered, or is backfilled profiles the right day.
  */
 export function registerSchedule(program: Command): void {
-  const schedule = program.command('schedule').description('scheduled retraining: Temporal Schedules that start profileRun');
+  const schedule = program.command('schedule');
 
   schedule
     .command('create')
@@ -142,7 +143,7 @@ async function create(client: Client, config: Config, id: string, flags: CreateF
   if (k !== undefined && (!Number.isInteger(k) || k < 2)) throw new UsageError(`--k ${flags.k}: must be an integer >= 2`);
   const options = buildScheduleOptions(id, config.taskQueue, { ...flags, source, k });
   await client.schedule.create(options).catch((error: unknown) => {
-    if (error instanceof ScheduleAlreadyRunning) throw new UsageError(`a schedule with id ${id} already exists`);
+    if (error instanceof ScheduleAlreadyRunning) throw new DataError(`a schedule with id ${id} already exists`);
     throw error;
   });
   console.log(`created schedule ${id}`);
@@ -154,7 +155,7 @@ async function create(client: Client, config: Config, id: string, flags: CreateF
 async function existing(client: Client, id: string): Promise<ScheduleHandle> {
   const handle = client.schedule.getHandle(id);
   await handle.describe().catch((error: unknown) => {
-    if (error instanceof ScheduleNotFoundError) throw new UsageError(`no schedule with id ${id}`);
+    if (error instanceof ScheduleNotFoundError) throw new DataError(`no schedule with id ${id}`);
     throw error;
   });
   return handle;

@@ -4,7 +4,7 @@ import { resolveTemporal } from '../temporal.ts';
 import { stopDetachedDevServer } from '../dev-server.ts';
 
 export function registerServer(program: Command): void {
-  const server = program.command('server').description('the embedded Temporal dev server');
+  const server = program.command('server');
   server
     .command('start')
     .description('start it (if not already running) and leave it running')

@@ -5,13 +5,12 @@ import { connectClient, resolveTemporal, workflowUrl } from '../temporal.ts';
 import { progressQuery } from '../../workflows/index.ts';
 import { formatRunSummary } from '../summary.ts';
 import type { ProfileRunResult } from '../../workflows/types.ts';
-import { UsageError } from '../usage-error.ts';
+import { DataError } from '../cli-errors.ts';
 import { printBackfillStatus } from '../backfill-status.ts';
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description("show a run's state, its progress while running, its summary when done")
     .argument('<workflowId>')
     .action(async (workflowId: string) => {
       const config = loadConfig();
@@ -20,7 +19,7 @@ export function registerStatus(program: Command): void {
       try {
         const handle = client.workflow.getHandle(workflowId);
         const description = await handle.describe().catch((error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) throw new UsageError(`no workflow with id ${workflowId}`);
+          if (error instanceof WorkflowNotFoundError) throw new DataError(`no workflow with id ${workflowId}`);
           throw error;
         });
         const url = workflowUrl(endpoint, workflowId);

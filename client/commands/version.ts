@@ -16,7 +16,7 @@ const LIST_SQL = `
 
 /** `personaflow version list|pin|unpin`: published versions and which ones retention must keep. */
 export function registerVersion(program: Command): void {
-  const version = program.command('version').description('published versions; pin one so retention keeps it');
+  const version = program.command('version');
   version
     .command('list')
     .description('every published version: as-of, size, pinned, still kept')
