@@ -5,6 +5,9 @@ import { startProfileRun } from './start-run.ts';
 import { followRun } from './progress.ts';
 import { createPersonaflowWorker } from '../worker/create-worker.ts';
 import { WarehouseBusyError } from '../activities/errors.ts';
+import { classifyError } from './exit-code.ts';
+import { DataError, ExitCode, RunFailedError } from './cli-errors.ts';
+import { assertQueueOfStore } from '../worker/store-id.ts';
 
 export type PipelineOutcome =
   | { waited: true; result: ProfileRunResult; url?: string }
@@ -25,7 +28,7 @@ export async function runPipeline(
   const client = await connectClient(endpoint);
   try {
     if (!options.wait && !(await workerIsPolling(client, config.taskQueue))) {
-      log(`note: no worker polls task queue "${config.taskQueue}"; start one with \`npx personaflow worker\``);
+      log(`warning: no worker polls task queue "${config.taskQueue}": the run waits until one does; start one with \`npx personaflow worker\``);
     }
     const inProcess = options.wait ? await inProcessWorker(config, endpoint.address, log) : undefined;
     const running = inProcess?.run();
@@ -39,7 +42,10 @@ export async function runPipeline(
       const url = workflowUrl(endpoint, handle.workflowId);
       if (!options.wait) return { waited: false, workflowId: handle.workflowId, url };
       log(`started workflow ${handle.workflowId}${url ? `\n  watch it at ${url}` : ''}`);
-      const result = await (workerDied ? Promise.race([followRun(handle, log), workerDied]) : followRun(handle, log));
+      const follow = followRun(client, handle, log);
+      const result = await (workerDied ? Promise.race([follow, workerDied]) : follow).catch((error: unknown) => {
+        throw failedRun(error, handle.workflowId, url, config.logFile);
+      });
       return { waited: true, result, url };
     } finally {
       inProcess?.shutdown();
@@ -50,12 +56,22 @@ export async function runPipeline(
   }
 }
 
+/** One line for a failed run: what went wrong and where the details are. */
+function failedRun(error: unknown, workflowId: string, url: string | undefined, logFile: string): Error {
+  const { code, message } = classifyError(error);
+  if (code !== ExitCode.data && code !== ExitCode.runFailed) return error as Error;
+  const where = `details: \`npx personaflow status ${workflowId}\`${url ? `, ${url}` : ''}, ${logFile}`;
+  const line = `run ${workflowId} failed: ${message}\n  ${where}`;
+  return code === ExitCode.data ? new DataError(line, { cause: error }) : new RunFailedError(line, { cause: error });
+}
+
 /**
  * A worker inside this process, unless another process (a `personaflow worker`)
  * owns the warehouse file: then that worker serves the run. The file lock is
  * the reliable signal; Temporal lists pollers for minutes after they stop.
  */
 export async function inProcessWorker(config: Config, address: string, log: (line: string) => void) {
+  assertQueueOfStore(config);
   try {
     const worker = await createPersonaflowWorker(config, address);
     log('serving this run from an in-process worker');

@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../activities/errors.ts';
 import { priceFor, type ModelPrice } from '../activities/llm/prices.ts';
+import { defaultTaskQueue, storeId } from './store-id.ts';
 
 /**
  * All configuration comes from the environment, read here once, validated,
@@ -11,7 +12,8 @@ const EnvSchema = z.object({
   PERSONAFLOW_HOME: z.string().default('.personaflow'),
   PERSONAFLOW_WAREHOUSE: z.string().optional(),
   PERSONAFLOW_OUTPUTS: z.string().optional(),
-  PERSONAFLOW_TASK_QUEUE: z.string().default('personaflow'),
+  // Default: personaflow-<store id> (worker/store-id.ts).
+  PERSONAFLOW_TASK_QUEUE: z.string().min(1).optional(),
   PERSONAFLOW_MAX_REJECT_SHARE: z.coerce.number().min(0).max(1).default(0.05),
   PERSONAFLOW_KEEP_VERSIONS: z.coerce.number().int().min(1).default(20),
   // Test hook (crash tests only): after publish commits, write this file and hang until killed.
@@ -19,8 +21,11 @@ const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_CLI: z.string().optional(),
-  PERSONAFLOW_TEMPORAL_PORT: z.coerce.number().int().positive().default(7233),
-  PERSONAFLOW_TEMPORAL_UI_PORT: z.coerce.number().int().positive().default(8233),
+  // Unset: 7233 / 8233 when free, else free ones; set: those or a clear failure.
+  PERSONAFLOW_TEMPORAL_PORT: z.coerce.number().int().positive().optional(),
+  PERSONAFLOW_TEMPORAL_UI_PORT: z.coerce.number().int().positive().optional(),
+  PERSONAFLOW_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  PERSONAFLOW_METRICS_HOST: z.string().default('127.0.0.1'),
   PERSONAFLOW_LLM_PROVIDER: z.enum(['offline', 'openai', 'local']).default('offline'),
   PERSONAFLOW_LLM_MODEL: z.string().default('gpt-4o-mini'),
   PERSONAFLOW_LLM_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(25), // by measurement: docs/extraction.md
@@ -80,7 +85,15 @@ export interface Config {
     cli?: string;
     port: number;
     uiPort: number;
+    /** The user set the ports: use them or fail, never pick others. */
+    portsFixed: boolean;
   };
+  /** The store's identity (worker/store-id.ts); the default task queue carries it. */
+  storeId: string;
+  /** Where the worker serves Prometheus metrics; unset: no metrics endpoint. */
+  metrics?: { host: string; port: number };
+  /** The CLI's and worker's log file (Temporal SDK warnings, failure details). */
+  logFile: string;
   llm: LlmConfig;
 }
 
@@ -92,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const home = resolve(e.PERSONAFLOW_HOME);
+  const store = storeId(home);
   if (e.PERSONAFLOW_LLM_PROVIDER === 'openai' && !e.OPENAI_BASE_URL && !e.OPENAI_API_KEY) {
     throw new ConfigError(
       'PERSONAFLOW_LLM_PROVIDER=openai needs OPENAI_BASE_URL (any OpenAI-compatible server) or OPENAI_API_KEY',
@@ -112,7 +126,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     home,
     warehousePath: resolve(e.PERSONAFLOW_WAREHOUSE ?? `${home}/warehouse.duckdb`),
     outputsPath: resolve(e.PERSONAFLOW_OUTPUTS ?? `${home}/outputs.duckdb`),
-    taskQueue: e.PERSONAFLOW_TASK_QUEUE,
+    taskQueue: e.PERSONAFLOW_TASK_QUEUE ?? defaultTaskQueue(store),
+    storeId: store,
+    metrics: e.PERSONAFLOW_METRICS_PORT === undefined ? undefined : { host: e.PERSONAFLOW_METRICS_HOST, port: e.PERSONAFLOW_METRICS_PORT },
+    logFile: `${home}/logs/personaflow.log`,
     maxRejectShare: e.PERSONAFLOW_MAX_REJECT_SHARE,
     keepVersions: e.PERSONAFLOW_KEEP_VERSIONS,
     holdAfterPublishCommit: e.PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT,
@@ -120,8 +137,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       cli: e.TEMPORAL_CLI,
-      port: e.PERSONAFLOW_TEMPORAL_PORT,
-      uiPort: e.PERSONAFLOW_TEMPORAL_UI_PORT,
+      port: e.PERSONAFLOW_TEMPORAL_PORT ?? 7233,
+      uiPort: e.PERSONAFLOW_TEMPORAL_UI_PORT ?? 8233,
+      portsFixed: e.PERSONAFLOW_TEMPORAL_PORT !== undefined || e.PERSONAFLOW_TEMPORAL_UI_PORT !== undefined,
     },
     llm: {
       provider: e.PERSONAFLOW_LLM_PROVIDER,

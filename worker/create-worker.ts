@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.ts';
 import { createExtractor } from '../activities/llm/create-extractor.ts';
@@ -7,20 +7,10 @@ import { Warehouse } from '../activities/warehouse/warehouse.ts';
 import { ensureWarehouseSchema } from '../activities/warehouse/schema.ts';
 import type { ReviewFeatureExtractor } from '../activities/llm/review-features.ts';
 import type { Config } from './config.ts';
+import { installRuntime } from './runtime.ts';
+import { createMetrics } from './metrics.ts';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-
-let runtimeInstalled = false;
-/** Quiet the SDK's own logs to warnings: progress is reported by the CLI. */
-function installRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Already installed by the host (tests may install their own).
-  }
-}
 
 export interface PersonaflowWorker {
   worker: Worker;
@@ -39,7 +29,7 @@ export async function createPersonaflowWorker(
   address: string,
   options: { extractor?: ReviewFeatureExtractor; taskQueue?: string } = {},
 ): Promise<PersonaflowWorker> {
-  installRuntime();
+  installRuntime(config); // SDK log to the log file; the Prometheus endpoint when configured
   const warehouse = await Warehouse.open(config.warehousePath);
   let connection: NativeConnection | undefined;
   let extractor: ReviewFeatureExtractor | undefined;
@@ -67,6 +57,7 @@ export async function createPersonaflowWorker(
         keepVersions: config.keepVersions,
         holdAfterPublishCommit: config.holdAfterPublishCommit,
       }),
+      ...(config.metrics ? { interceptors: { activity: [createMetrics().interceptor] } } : {}),
       // DuckDB work is CPU-bound on a 2-core machine: a few activities at once is plenty.
       maxConcurrentActivityTaskExecutions: 4,
       shutdownGraceTime: '10 seconds',

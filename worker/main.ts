@@ -3,9 +3,11 @@
 import { loadConfig } from './config.ts';
 import { createPersonaflowWorker } from './create-worker.ts';
 import { resolveTemporal } from '../client/temporal.ts';
+import { assertQueueOfStore } from './store-id.ts';
 
 export async function runWorker(log: (line: string) => void = console.error): Promise<void> {
   const config = loadConfig();
+  assertQueueOfStore(config);
   const temporal = await resolveTemporal(config, { detached: true, log });
   const handle = await createPersonaflowWorker(config, temporal.address);
   const stop = (signal: string) => {
@@ -15,5 +17,6 @@ export async function runWorker(log: (line: string) => void = console.error): Pr
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   log(`worker serving task queue "${config.taskQueue}" at ${temporal.address}; warehouse ${config.warehousePath}`);
+  log(`  Temporal SDK log: ${config.logFile}${config.metrics ? `; Prometheus metrics: http://${config.metrics.host}:${config.metrics.port}/metrics` : ''}`);
   await handle.run();
 }

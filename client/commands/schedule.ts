@@ -9,7 +9,7 @@ import {
   type ScheduleHandle,
 } from '@temporalio/client';
 import { loadConfig, type Config } from '../../worker/config.ts';
-import { connectClient, resolveTemporal, workerIsPolling } from '../temporal.ts';
+import { connectClient, existingTemporal, resolveTemporal, workerIsPolling } from '../temporal.ts';
 import { UsageError } from '../usage-error.ts';
 import { DataError } from '../cli-errors.ts';
 import { textTable } from '../text-table.ts';
@@ -44,12 +44,13 @@ export function registerSchedule(program: Command): void {
     .option('--k <n>', 'fix the number of segments')
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule')
-    .action((id: string, options: CreateFlags) => withClient((client, config) => create(client, config, id, options)));
+    .action((id: string, options: CreateFlags) => withClient((client, config) => create(client, config, id, options), { start: true }));
 
   schedule
     .command('list')
     .description('list schedules')
-    .action(() => withClient((client) => list(client)));
+    .option('--json', 'print the schedules as a JSON array')
+    .action((options: { json?: boolean }) => withClient((client) => list(client, options.json ?? false)));
 
   schedule
     .command('describe')
@@ -126,9 +127,11 @@ export function registerSchedule(program: Command): void {
 /** The options as commander hands them over: like ScheduleCreateOptions, with k still text. */
 type CreateFlags = Omit<ScheduleCreateOptions, 'k'> & { k?: string };
 
-async function withClient(work: (client: Client, config: Config) => Promise<void>): Promise<void> {
+/** Only `create` may start the embedded server; the others need one that runs (a schedule lives there). */
+async function withClient(work: (client: Client, config: Config) => Promise<void>, options: { start?: boolean } = {}): Promise<void> {
   const config = loadConfig();
-  const client = await connectClient(await resolveTemporal(config, { detached: true, log: console.error }));
+  const endpoint = options.start ? await resolveTemporal(config, { detached: true, log: console.error }) : await existingTemporal(config);
+  const client = await connectClient(endpoint);
   try {
     await work(client, config);
   } finally {
@@ -161,7 +164,7 @@ async function existing(client: Client, id: string): Promise<ScheduleHandle> {
   return handle;
 }
 
-async function list(client: Client): Promise<void> {
+async function list(client: Client, json: boolean): Promise<void> {
   const rows: Array<Record<string, unknown>> = [];
   for await (const s of client.schedule.list()) {
     rows.push({
@@ -172,7 +175,7 @@ async function list(client: Client): Promise<void> {
       last_run: s.info.recentActions.at(-1)?.action.workflow.workflowId ?? '',
     });
   }
-  console.log(textTable(rows));
+  console.log(json ? JSON.stringify(rows.map((r) => ({ ...r, paused: r.paused === 'yes' })), null, 2) : textTable(rows));
 }
 
 function describe(handle: ScheduleHandle, json: boolean): Promise<void> {
