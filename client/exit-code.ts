@@ -54,6 +54,8 @@ export function classifyError(error: unknown): ClassifiedError {
   if (top.name === 'WorkflowNotFoundError' || top.name === 'ScheduleNotFoundError') return { code: ExitCode.data, message };
 
   for (const e of errors) {
+    // openai's classes keep the name "Error"; their constructor names tell them apart.
+    const kind = e.name === 'Error' ? (e.constructor?.name ?? e.name) : e.name;
     switch (e.name) {
       case 'SourceError':
       case 'RejectLimitError':
@@ -73,8 +75,8 @@ export function classifyError(error: unknown): ClassifiedError {
         break;
       }
     }
-    if (OPENAI_UNAVAILABLE.has(e.name)) return { code: ExitCode.unavailable, message: `the LLM provider does not answer: ${message}` };
-    if (OPENAI_CONFIG.has(e.name)) return { code: ExitCode.usage, message: `the LLM provider refused the request (check OPENAI_API_KEY, OPENAI_BASE_URL, PERSONAFLOW_LLM_MODEL): ${message}` };
+    if (OPENAI_UNAVAILABLE.has(kind)) return { code: ExitCode.unavailable, message: `the LLM provider does not answer: ${message}` };
+    if (OPENAI_CONFIG.has(kind)) return { code: ExitCode.usage, message: `the LLM provider refused the request (check OPENAI_API_KEY, OPENAI_BASE_URL, PERSONAFLOW_LLM_MODEL): ${message}` };
     if (typeof e.code === 'string' && SYSTEM_UNAVAILABLE.has(e.code)) return { code: ExitCode.unavailable, message };
     if (/^IO Error\b/.test(e.message)) return { code: ExitCode.unavailable, message };
     if (DUCKDB_DATA_ERRORS.test(e.message)) return { code: ExitCode.data, message };

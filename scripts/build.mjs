@@ -44,6 +44,8 @@ export async function buildDist({ force = false } = {}) {
     // Bundled CommonJS calls require(); ESM has none, so give it one.
     banner: { js: "import { createRequire as __pfCreateRequire } from 'node:module'; const require = __pfCreateRequire(import.meta.url);" },
     sourcemap: 'linked',
+    // Errors are classified by class name (client/exit-code.ts): bundling must not rename classes.
+    keepNames: true,
     logLevel: 'warning',
   });
   writeFileSync(join(tmp, STAMP), `${new Date().toISOString()}\n`);
