@@ -12,7 +12,7 @@ export interface ClassifiedError {
 }
 
 /** Activity failures (ApplicationFailure types) that mean bad input or data, not a broken run. */
-const DATA_FAILURE_TYPES = new Set(['SourceError', 'RejectLimitError']);
+const DATA_FAILURE_TYPES = new Set(['SourceError', 'RejectLimitError', 'VersionNotAvailableError']);
 /** DuckDB's error classes (the message's prefix) that mean the SQL or the data was bad. */
 const DUCKDB_DATA_ERRORS = /^(Catalog|Parser|Binder|Conversion|Invalid Input|Constraint|Out of Range|Not implemented|Syntax|Invalid type|Dependency) Error\b/;
 /** gRPC status codes of a Temporal frontend that did not answer. */

@@ -43,6 +43,8 @@ async function buildProgram(args: string[]): Promise<Command> {
   const program = new Command('personaflow')
     .description('versioned customer profiles from orders, sessions and reviews')
     .version(pkg.version, '-V, --version', 'print the version and exit')
+    // Program options only before the command: `export --version 3` is export's own option.
+    .enablePositionalOptions()
     .addHelpText('after', '\nExit codes: 0 ok, 2 usage, 3 bad input or data, 4 run failed, 5 Temporal, store or LLM unavailable.\n`personaflow <command> --help` shows a command\'s options.')
     .exitOverride();
   const wanted = requestedCommand(args);
