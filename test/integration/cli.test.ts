@@ -8,6 +8,7 @@ import { generateSampleData } from '../../scripts/sample-data/generate.ts';
 import { Warehouse } from '../../activities/warehouse/warehouse.ts';
 import { runCli, startCli } from '../support/cli.ts';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
+import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../support/free-port.ts';
 
 const AS_OF = '2026-11-01T00:00:00Z';
@@ -124,6 +125,23 @@ describe('personaflow CLI', () => {
     expect(start.stderr).toMatch(new RegExp(`port ${port} \\(PERSONAFLOW_TEMPORAL_PORT\\) is held by another program.*TEMPORAL_ADDRESS`));
   });
 
+  it('run --no-wait warns when no worker polls the queue, and status says it waits for a worker', async () => {
+    const lonely = { ...env, PERSONAFLOW_TASK_QUEUE: `cli-lonely-${process.pid}-${Date.now()}` };
+    const started = await runCli(['run', '--source', source, '--as-of', AS_OF, '--no-wait'], lonely);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stderr).toMatch(/warning: no worker polls task queue "cli-lonely-[^"]+": the run waits until one does/);
+    const workflowId = started.stdout.trim();
+    try {
+      const status = await runCli(['status', workflowId, '--json'], lonely);
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({ state: 'RUNNING', waitingForWorker: true, message: expect.stringMatching(/^waiting for a worker: none polls task queue/) });
+    } finally {
+      const connection = await Connection.connect({ address: inject('temporalAddress') });
+      await new Client({ connection }).workflow.getHandle(workflowId).terminate('test done');
+      await connection.close();
+    }
+  });
+
   it('doctor checks Temporal, the store, the LLM (one tiny request) and disk; exit code by class', async () => {
     const fake = await startFakeOpenAI();
     try {
@@ -165,6 +183,17 @@ describe('personaflow CLI', () => {
       expect(metrics).toMatch(/^personaflow_rows_rejected\{.*table="orders"/m);
       expect(metrics).toMatch(/^personaflow_versions_published(\{.*\})? [1-9]/m);
       expect(metrics).toMatch(/^personaflow_reviews\{.*outcome="extracted"/m);
+      // The extract child answers the progress query the CLI's ETA line is built from.
+      const runId = (JSON.parse((await runCli(['query', '--json', `SELECT run_id FROM runs WHERE workflow_id = '${workflowId}'`], env)).stdout) as Array<{ run_id: string }>)[0]!.run_id;
+      const connection = await Connection.connect({ address: inject('temporalAddress') });
+      try {
+        const progress = await new Client({ connection }).workflow.getHandle(`${workflowId}/extract/${runId}`).query<{ reviews: number; cacheHits: number; pending: number; settled: number }>('extractProgress');
+        expect(progress.reviews).toBeGreaterThan(0);
+        expect(progress.cacheHits + progress.pending).toBe(progress.reviews);
+        expect(progress.settled).toBe(progress.pending);
+      } finally {
+        await connection.close();
+      }
     } finally {
       const exited = new Promise<number | null>((r) => worker.child.once('exit', r));
       worker.child.kill('SIGTERM');
