@@ -55,7 +55,7 @@ async function oneRun(workflowId: string, flags: StatusFlags): Promise<void> {
     const out: Record<string, unknown> = { workflowId, type: description.type, state, url };
     if (!flags.json) console.log(`workflow ${workflowId}: ${state}${url ? `  (${url})` : ''}`);
     if (state === 'RUNNING') {
-      await running(client, config, handle, description.taskQueue, description.type, out, flags.json ?? false);
+      await running(client, config, handle, description, out, flags.json ?? false);
     } else if (state === 'COMPLETED') {
       const result = await handle.result();
       out.result = result;
@@ -83,16 +83,19 @@ async function oneRun(workflowId: string, flags: StatusFlags): Promise<void> {
   });
 }
 
+/** A workflow task waits milliseconds for a live worker; this long unpicked means none is serving. */
+const UNPICKED_TASK_MS = 10_000;
+
 /** A running workflow: its progress query, or "waiting for a worker" when nobody polls its queue. */
 async function running(
   client: import('@temporalio/client').Client,
   config: Config,
   handle: import('@temporalio/client').WorkflowHandle,
-  taskQueue: string,
-  type: string,
+  description: import('@temporalio/client').WorkflowExecutionDescription,
   out: Record<string, unknown>,
   json: boolean,
 ): Promise<void> {
+  const { taskQueue, type } = description;
   const { workerIsPolling } = await import('../temporal.ts');
   const waiting = (why: string) => {
     out.waitingForWorker = true;
@@ -100,6 +103,12 @@ async function running(
     console.log(json ? JSON.stringify({ ...out, message: line }, null, 2) : line);
   };
   if (!(await workerIsPolling(client, taskQueue))) return waiting(`none polls task queue "${taskQueue}"`);
+  // A workflow task nobody picked up for a while: the listed poller is gone (Temporal lists them for minutes).
+  const task = description.raw.pendingWorkflowTask;
+  const scheduledMs = Number(task?.scheduledTime?.seconds ?? 0) * 1000;
+  if (task?.state === 1 /* SCHEDULED */ && scheduledMs > 0 && Date.now() - scheduledMs > UNPICKED_TASK_MS) {
+    return waiting(`its workflow task has waited ${Math.round((Date.now() - scheduledMs) / 1000)} s on task queue "${taskQueue}" without a worker taking it`);
+  }
   // A query needs a worker to answer; bounded so a busy one does not hang this command.
   const deadline = Date.now() + 10_000;
   if (type === 'backfillProfiles') {
