@@ -14,8 +14,8 @@
 // `--force` always. bootstrap runs it, and bin/personaflow.js rebuilds first
 // when a source changed since (about a second), so the CLI never runs stale code.
 import { build } from 'esbuild';
-import { rmSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { PROJECT_ROOT } from './temporal-cli.mjs';
 import { distIsCurrent, DIST, STAMP } from './dist-state.mjs';
 
@@ -26,15 +26,16 @@ import { distIsCurrent, DIST, STAMP } from './dist-state.mjs';
  */
 const EXTERNAL = ['@temporalio/*', '@duckdb/node-bindings', '@duckdb/node-bindings-*', 'node-llama-cpp', '@node-llama-cpp/*', 'esbuild', 'tsx', 'koffi'];
 
+/** Files of earlier builds are kept this long: a CLI still running may import its chunks lazily. */
+const KEEP_OLD_MS = 60 * 60 * 1000;
+
 export async function buildDist({ force = false } = {}) {
   if (!force && distIsCurrent()) return false;
-  // Built beside and renamed into place: a CLI starting meanwhile sees the old build or the new one.
-  const tmp = join(PROJECT_ROOT, `dist.${process.pid}.tmp`);
-  rmSync(tmp, { recursive: true, force: true });
-  await build({
+  const result = await build({
     absWorkingDir: PROJECT_ROOT,
     entryPoints: { main: 'client/main.ts' },
-    outdir: tmp,
+    outdir: DIST,
+    write: false,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -48,19 +49,25 @@ export async function buildDist({ force = false } = {}) {
     keepNames: true,
     logLevel: 'warning',
   });
-  writeFileSync(join(tmp, STAMP), `${new Date().toISOString()}\n`);
-  const old = join(PROJECT_ROOT, `dist.${process.pid}.old`);
-  try {
-    renameSync(DIST, old);
-  } catch {
-    // no earlier build
+  // Chunk names carry a content hash, so files of this build and of earlier
+  // ones live side by side: each file is written beside and renamed into place,
+  // and main.js (the only unhashed name) last. A CLI started from the earlier
+  // build keeps finding the chunks it imports lazily.
+  mkdirSync(DIST, { recursive: true });
+  const entry = (f) => basename(f.path).startsWith('main.js');
+  const files = [...result.outputFiles.filter((f) => !entry(f)), ...result.outputFiles.filter(entry)];
+  for (const file of files) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
   }
-  try {
-    renameSync(tmp, DIST);
-  } catch {
-    rmSync(tmp, { recursive: true, force: true }); // another process put its build in place first
+  writeFileSync(join(DIST, STAMP), `${new Date().toISOString()}\n`);
+  const current = new Set(files.map((f) => basename(f.path)));
+  for (const name of readdirSync(DIST)) {
+    if (current.has(name) || name === STAMP) continue;
+    const path = join(DIST, name);
+    if (Date.now() - statSync(path).mtimeMs > KEEP_OLD_MS) rmSync(path, { force: true });
   }
-  rmSync(old, { recursive: true, force: true });
   return true;
 }
 

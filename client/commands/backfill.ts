@@ -14,6 +14,7 @@ interface BackfillFlags {
   to: string;
   step: string;
   parallelism: string;
+  json?: boolean;
 }
 
 /**
@@ -29,6 +30,7 @@ export function registerBackfill(program: Command): void {
     .requiredOption('--to <time>', 'last as-of time (ISO 8601)')
     .option('--step <duration>', 'time between as-of times', '1 day')
     .option('--parallelism <n>', 'runs at a time', '2')
+    .option('--json', 'print the workflow id and UI URL as JSON')
     .action((flags: BackfillFlags) => startBackfill(flags));
 }
 
@@ -50,9 +52,12 @@ async function startBackfill(flags: BackfillFlags): Promise<void> {
   try {
     const workflowId = `backfill-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await client.workflow.start(backfillProfiles, { taskQueue: config.taskQueue, workflowId, args: [input] });
-    console.log(workflowId);
     const url = workflowUrl(endpoint, workflowId);
-    if (url) console.error(`Temporal UI: ${url}`);
+    if (flags.json) console.log(JSON.stringify({ workflowId, url }, null, 2));
+    else {
+      console.log(workflowId);
+      if (url) console.error(`Temporal UI: ${url}`);
+    }
     if (!(await workerIsPolling(client, config.taskQueue))) {
       console.error(`note: no worker polls task queue "${config.taskQueue}"; start one with \`npx personaflow worker\``);
     }

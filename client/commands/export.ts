@@ -16,10 +16,18 @@ export function registerExport(program: Command): void {
     .requiredOption('--out <file>', 'the Parquet file to write')
     .option('--version <n>', 'the version (default: the current one)')
     .option('--table <table>', `what to export: ${TABLES.join(' or ')}`, 'profiles')
-    .action((options: { out: string; version?: string; table: string }) => exportVersion(options));
+    .option('--json', 'print what was written as JSON')
+    .action((options: ExportFlags) => exportVersion(options));
 }
 
-async function exportVersion(options: { out: string; version?: string; table: string }): Promise<void> {
+interface ExportFlags {
+  out: string;
+  version?: string;
+  table: string;
+  json?: boolean;
+}
+
+async function exportVersion(options: ExportFlags): Promise<void> {
   const table = TABLES.find((t) => t === options.table);
   if (!table) throw new UsageError(`--table ${options.table}: expected one of ${TABLES.join(', ')}`);
   const asked = options.version === undefined ? undefined : Number(options.version);
@@ -49,5 +57,6 @@ async function exportVersion(options: { out: string; version?: string; table: st
     }
     return { version, rows };
   });
-  console.log(`wrote ${written.rows} ${table} rows of version ${written.version} to ${out}`);
+  if (options.json) console.log(JSON.stringify({ table, version: written.version, rows: written.rows, out }, null, 2));
+  else console.log(`wrote ${written.rows} ${table} rows of version ${written.version} to ${out}`);
 }
