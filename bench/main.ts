@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   clv: () => import('./clv.ts'),
   extraction: () => import('./extraction.ts'),
   'quality-extraction': () => import('./extraction-quality.ts'),
+  cli: () => import('./cli.ts'),
 };
 
 async function main(): Promise<void> {

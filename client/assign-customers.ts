@@ -5,6 +5,7 @@ import { literal } from '../activities/warehouse/sql-quote.ts';
 import type { FeatureRow } from '../activities/model/feature-row.ts';
 import { applyModel, parseModelArtifact } from '../activities/model/model-artifact.ts';
 import { UsageError } from './usage-error.ts';
+import { DataError } from './cli-errors.ts';
 
 /**
  * Assigns customers to segments with a stored model version, without
@@ -26,11 +27,11 @@ async function loadArtifact(s: Session, modelVersion: string) {
   const row = await s.one<{ artifact: string }>('SELECT artifact::VARCHAR AS artifact FROM model_versions WHERE model_version = $1', [
     modelVersion,
   ]);
-  if (!row) throw new UsageError(`model version ${modelVersion} not found (see: personaflow query "SELECT model_version FROM model_versions")`);
+  if (!row) throw new DataError(`model version ${modelVersion} not found (see: personaflow query "SELECT model_version FROM model_versions")`);
   try {
     return parseModelArtifact(row.artifact);
   } catch (error) {
-    throw new UsageError(`model version ${modelVersion} cannot be applied: ${(error as Error).message}`);
+    throw new DataError(`model version ${modelVersion} cannot be applied: ${(error as Error).message}`);
   }
 }
 
@@ -54,7 +55,7 @@ async function rowsFrom(s: Session, source: AssignSource): Promise<Array<Feature
   );
   const found = new Set(rows.map((r) => r.customer_id));
   const missing = source.customers.filter((id) => !found.has(id));
-  if (missing.length > 0) throw new UsageError(`no published profile for customer(s) ${missing.slice(0, 5).join(', ')}`);
+  if (missing.length > 0) throw new DataError(`no published profile for customer(s) ${missing.slice(0, 5).join(', ')}`);
   return rows;
 }
 
@@ -64,13 +65,13 @@ export async function assignCustomers(s: Session, modelVersion: string, source: 
   const first = rows[0];
   if (first !== undefined) {
     const absent = ['customer_id', ...artifact.features.map((f) => f.name)].filter((name) => !(name in first));
-    if (absent.length > 0) throw new UsageError(`the input has no column ${absent.join(', ')} (the model needs every feature of its spec)`);
+    if (absent.length > 0) throw new DataError(`the input has no column ${absent.join(', ')} (the model needs every feature of its spec)`);
   }
   let segments: number[];
   try {
     segments = applyModel(artifact, rows);
   } catch (error) {
-    throw new UsageError(`cannot assign: ${(error as Error).message}`);
+    throw new DataError(`cannot assign: ${(error as Error).message}`);
   }
   const names = new Map(
     (

@@ -1,7 +1,7 @@
 import type { Session } from '../activities/warehouse/warehouse.ts';
 import { adjustedRandIndex } from '../activities/model/cluster-metrics.ts';
 import { CARD_FEATURES } from '../activities/model/card-features.ts';
-import { UsageError } from './usage-error.ts';
+import { DataError } from './cli-errors.ts';
 
 /**
  * Segment drift between two published versions. Segment ids are stable across
@@ -56,7 +56,7 @@ export async function driftReport(s: Session, from: number, to: number, minRelat
   );
   const model = (v: number) => {
     const row = versions.find((r) => r.version === v);
-    if (!row) throw new UsageError(`profile version ${v} is not published (see: personaflow query "SELECT version FROM profile_versions")`);
+    if (!row) throw new DataError(`profile version ${v} is not published (see: personaflow query "SELECT version FROM profile_versions")`);
     return row.model_version;
   };
   const modelBefore = model(from);

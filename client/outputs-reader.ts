@@ -1,6 +1,7 @@
 import { StatementType } from '@duckdb/node-api';
 import { existsSync } from 'node:fs';
 import { UsageError } from './usage-error.ts';
+import { DataError } from './cli-errors.ts';
 import { Session, Warehouse, type Row } from '../activities/warehouse/warehouse.ts';
 import { describeCatalog, sqliteCatalogFile, type LakeConfig } from '../activities/warehouse/lake.ts';
 
@@ -20,7 +21,7 @@ export interface ReadOptions {
 export async function withOutputsSession<T>(lake: LakeConfig, fn: (session: Session) => Promise<T>, options: ReadOptions = {}): Promise<T> {
   const catalogFile = sqliteCatalogFile(lake);
   if (catalogFile && !existsSync(catalogFile)) {
-    throw new UsageError(`no published outputs at ${catalogFile} yet: run \`npm run demo\` or \`npx personaflow run --source <folder>\` first`);
+    throw new DataError(`no published outputs at ${catalogFile} yet: run \`npm run demo\` or \`npx personaflow run --source <folder>\` first`);
   }
   const snapshot = options.version === undefined ? undefined : await snapshotOf(lake, options.version);
   const store = await Warehouse.openLake(lake, { readOnly: true, snapshotVersion: snapshot, readablePaths: options.readablePaths });
@@ -35,9 +36,9 @@ async function snapshotOf(lake: LakeConfig, version: number): Promise<number> {
   const row = await withOutputsSession(lake, (s) =>
     s.one<{ snapshot_id: number | null }>('SELECT snapshot_id FROM profile_versions WHERE version = $1', [version]),
   );
-  if (!row) throw new UsageError(`profile version ${version} was never published in ${describeCatalog(lake)} (see: personaflow version list)`);
+  if (!row) throw new DataError(`profile version ${version} was never published in ${describeCatalog(lake)} (see: personaflow version list)`);
   if (row.snapshot_id === null) {
-    throw new UsageError(`profile version ${version} is no longer reachable: retention expired its snapshot (pin versions to keep them: personaflow version pin <n>)`);
+    throw new DataError(`profile version ${version} is no longer reachable: retention expired its snapshot (pin versions to keep them: personaflow version pin <n>)`);
   }
   return row.snapshot_id;
 }

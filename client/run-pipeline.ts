@@ -4,6 +4,9 @@ import { connectClient, resolveTemporal, workerIsPolling, workflowUrl } from './
 import { startProfileRun } from './start-run.ts';
 import { followRun } from './progress.ts';
 import { createPersonaflowWorker } from '../worker/create-worker.ts';
+import { classifyError } from './exit-code.ts';
+import { DataError, ExitCode, RunFailedError } from './cli-errors.ts';
+import { assertQueueOfStore } from '../worker/store-id.ts';
 
 export type PipelineOutcome =
   | { waited: true; result: ProfileRunResult; url?: string }
@@ -12,7 +15,7 @@ export type PipelineOutcome =
 /**
  * Starts a profileRun on Temporal (embedded dev server unless TEMPORAL_ADDRESS
  * is set) and, when waiting, follows it to the end, served by a worker inside
- * this process (and by any worker processes polling the same queue).
+ * this process unless a worker process already owns the warehouse.
  */
 export async function runPipeline(
   config: Config,
@@ -24,7 +27,7 @@ export async function runPipeline(
   const client = await connectClient(endpoint);
   try {
     if (!options.wait && !(await workerIsPolling(client, config.taskQueue))) {
-      log(`note: no worker polls task queue "${config.taskQueue}"; start one with \`npx personaflow worker\``);
+      log(`warning: no worker polls task queue "${config.taskQueue}": the run waits until one does; start one with \`npx personaflow worker\``);
     }
     const inProcess = options.wait ? await inProcessWorker(config, endpoint.address, log) : undefined;
     const running = inProcess?.run();
@@ -38,7 +41,10 @@ export async function runPipeline(
       const url = workflowUrl(endpoint, handle.workflowId);
       if (!options.wait) return { waited: false, workflowId: handle.workflowId, url };
       log(`started workflow ${handle.workflowId}${url ? `\n  watch it at ${url}` : ''}`);
-      const result = await (workerDied ? Promise.race([followRun(handle, log), workerDied]) : followRun(handle, log));
+      const follow = followRun(client, handle, log);
+      const result = await (workerDied ? Promise.race([follow, workerDied]) : follow).catch((error: unknown) => {
+        throw failedRun(error, handle.workflowId, url, config.logFile);
+      });
       return { waited: true, result, url };
     } finally {
       inProcess?.shutdown();
@@ -49,6 +55,15 @@ export async function runPipeline(
   }
 }
 
+/** One line for a failed run: what went wrong and where the details are. */
+function failedRun(error: unknown, workflowId: string, url: string | undefined, logFile: string): Error {
+  const { code, message } = classifyError(error);
+  if (code !== ExitCode.data && code !== ExitCode.runFailed) return error as Error;
+  const where = `details: \`npx personaflow status ${workflowId}\`${url ? `, ${url}` : ''}, ${logFile}`;
+  const line = `run ${workflowId} failed: ${message}\n  ${where}`;
+  return code === ExitCode.data ? new DataError(line, { cause: error }) : new RunFailedError(line, { cause: error });
+}
+
 /**
  * A worker inside this process while the CLI waits for its run. The store is a
  * lake that any number of workers share, so it joins whatever workers already
@@ -56,6 +71,7 @@ export async function runPipeline(
  * once it stops (heartbeat timeouts).
  */
 export async function inProcessWorker(config: Config, address: string, log: (line: string) => void) {
+  assertQueueOfStore(config);
   const worker = await createPersonaflowWorker(config, address);
   log('serving this run from an in-process worker');
   return worker;

@@ -34,15 +34,7 @@ export function formatRunSummary(result: ProfileRunResult, lake: LakeConfig, url
         ]
       : []),
     `segments:          k=${result.k} (silhouette ${result.silhouette.toFixed(3)})`,
-    ...(result.kChoice ? [`k choice:          ${result.kChoice.ambiguous ? 'no clear structure: ' : ''}${result.kChoice.reason}`] : []),
-    ...(result.segmentation
-      ? [
-          `segment stability: ${result.segmentation.ariVsPrevious === undefined ? 'first version (no previous to compare)' : `ARI ${result.segmentation.ariVsPrevious.toFixed(3)} vs the previous version`}` +
-            `${result.segmentation.ariVsPrevious !== undefined && result.segmentation.newSegments.length > 0 ? `; new segment ids ${result.segmentation.newSegments.join(', ')}` : ''}` +
-            `${result.segmentation.vanishedSegments.length > 0 ? `; vanished ${result.segmentation.vanishedSegments.join(', ')}` : ''}` +
-            `; classifier held-out macro-F1 ${result.segmentation.heldOutMacroF1.toFixed(3)}`,
-        ]
-      : []),
+    ...(result.segmentation ? [`segment stability: ${stability(result)}`] : []),
     `checkpoints:       ${result.reusedStages?.length ? `reused ${result.reusedStages.join(', ')} from an earlier run with the same as-of and inputs (--force redoes them)` : 'every stage done by this run'}`,
     '',
     textTable(segments),
@@ -50,6 +42,28 @@ export function formatRunSummary(result: ProfileRunResult, lake: LakeConfig, url
     `outputs (DuckLake): catalog ${describeCatalog(lake)}, data ${lake.dataPath}`,
     `query them:        npx personaflow query "SELECT segment_name, count(*) FROM current_profiles GROUP BY 1"`,
     `  this version:    npx personaflow query --version ${result.version} "SELECT * FROM segments"`,
-    `  from DuckDB:     ATTACH 'ducklake:${describeCatalog(lake)}' AS lake (READ_ONLY); USE lake;`,
+    `                   npx personaflow segments --version ${result.version} --json`,
   ].join('\n');
+}
+
+/**
+ * How the segments compare with the previous version. A run whose train stage
+ * was reused from a checkpoint carries that earlier run's train result, whose
+ * "previous version" was the one before it: so say that the model was reused
+ * rather than repeat its comparison (which read "first version" on the second
+ * demo although version 1 existed).
+ */
+function stability(result: ProfileRunResult): string {
+  const s = result.segmentation!;
+  const f1 = `; classifier held-out macro-F1 ${s.heldOutMacroF1.toFixed(3)}`;
+  if (result.reusedStages?.includes('train')) {
+    return `the model of an earlier run with the same as-of and inputs was reused (same segments; --force retrains)${f1}`;
+  }
+  if (s.ariVsPrevious === undefined) return `first version (no previous to compare)${f1}`;
+  return (
+    `ARI ${s.ariVsPrevious.toFixed(3)} vs the previous version` +
+    (s.newSegments.length > 0 ? `; new segment ids ${s.newSegments.join(', ')}` : '') +
+    (s.vanishedSegments.length > 0 ? `; vanished ${s.vanishedSegments.join(', ')}` : '') +
+    f1
+  );
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Idempotent setup used by `npm run demo` and `npm test`: npm dependencies as
-// locked, then a Temporal CLI (unless TEMPORAL_ADDRESS points at a cluster).
+// locked, the compiled CLI in dist/ (scripts/build.mjs; only when a source is
+// newer), then a Temporal CLI (unless TEMPORAL_ADDRESS points at a cluster).
 // Fast when everything is already there.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -24,6 +25,9 @@ async function main() {
   }
   // The store (DuckLake) needs its DuckDB extensions, installed offline-capable once.
   await ensureDuckdbExtensions();
+  // After npm ci: the build needs esbuild from node_modules.
+  const { buildDist } = await import('./build.mjs');
+  if (await buildDist()) console.error('personaflow: compiled the CLI into dist/');
   // Opt-in: the local LLM provider without a model of one's own, or CI asking
   // for the model so the local-model tests run (PERSONAFLOW_FETCH_LOCAL_MODEL=1).
   const wantsLocal = process.env.PERSONAFLOW_LLM_PROVIDER === 'local' && !process.env.PERSONAFLOW_LOCAL_MODEL;
@@ -35,7 +39,9 @@ async function main() {
   if (!findTemporalCli()) installTemporalCli();
 }
 
-main().catch((error) => {
+try {
+  await main();
+} catch (error) {
   console.error(`personaflow bootstrap: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
-});
+}

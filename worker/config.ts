@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from '../activities/errors.ts';
 import { priceFor, type ModelPrice } from '../activities/llm/prices.ts';
 import { catalogKind, embeddedLake, lakeFromSettings, type LakeConfig } from '../activities/warehouse/lake.ts';
+import { defaultTaskQueue, storeId } from './store-id.ts';
 
 /**
  * All configuration comes from the environment, read here once, validated,
@@ -13,7 +14,8 @@ const EnvSchema = z.object({
   // The store: a DuckLake. Default: SQLite catalog + data folder under PERSONAFLOW_HOME.
   PERSONAFLOW_LAKE_CATALOG: z.string().optional(),
   PERSONAFLOW_LAKE_DATA: z.string().optional(),
-  PERSONAFLOW_TASK_QUEUE: z.string().default('personaflow'),
+  // Default: personaflow-<store id> (worker/store-id.ts).
+  PERSONAFLOW_TASK_QUEUE: z.string().min(1).optional(),
   PERSONAFLOW_EXTRACT_TASK_QUEUE: z.string().optional(),
   PERSONAFLOW_MAX_REJECT_SHARE: z.coerce.number().min(0).max(1).default(0.05),
   PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE: z.coerce.number().min(0).max(1).default(0.05),
@@ -23,8 +25,11 @@ const EnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_CLI: z.string().optional(),
-  PERSONAFLOW_TEMPORAL_PORT: z.coerce.number().int().positive().default(7233),
-  PERSONAFLOW_TEMPORAL_UI_PORT: z.coerce.number().int().positive().default(8233),
+  // Unset: 7233 / 8233 when free, else free ones; set: those or a clear failure.
+  PERSONAFLOW_TEMPORAL_PORT: z.coerce.number().int().positive().optional(),
+  PERSONAFLOW_TEMPORAL_UI_PORT: z.coerce.number().int().positive().optional(),
+  PERSONAFLOW_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  PERSONAFLOW_METRICS_HOST: z.string().default('127.0.0.1'),
   PERSONAFLOW_LLM_PROVIDER: z.enum(['offline', 'openai', 'local']).default('offline'),
   PERSONAFLOW_LLM_MODEL: z.string().default('gpt-4o-mini'),
   PERSONAFLOW_LLM_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(25), // by measurement: docs/extraction.md
@@ -93,7 +98,15 @@ export interface Config {
     cli?: string;
     port: number;
     uiPort: number;
+    /** The user set the ports: use them or fail, never pick others. */
+    portsFixed: boolean;
   };
+  /** The store's identity (worker/store-id.ts); the default task queue carries it. */
+  storeId: string;
+  /** Where the worker serves Prometheus metrics; unset: no metrics endpoint. */
+  metrics?: { host: string; port: number };
+  /** The CLI's and worker's log file (Temporal SDK warnings, failure details). */
+  logFile: string;
   llm: LlmConfig;
 }
 
@@ -105,6 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const home = resolve(e.PERSONAFLOW_HOME);
+  const lake = lakeConfigOf(home, e.PERSONAFLOW_LAKE_CATALOG, e.PERSONAFLOW_LAKE_DATA);
+  const store = storeId(home, lake);
+  const taskQueue = e.PERSONAFLOW_TASK_QUEUE ?? defaultTaskQueue(store);
   if (e.PERSONAFLOW_LLM_PROVIDER === 'openai' && !e.OPENAI_BASE_URL && !e.OPENAI_API_KEY) {
     throw new ConfigError(
       'PERSONAFLOW_LLM_PROVIDER=openai needs OPENAI_BASE_URL (any OpenAI-compatible server) or OPENAI_API_KEY',
@@ -123,9 +139,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : e.PERSONAFLOW_LLM_MODEL;
   return {
     home,
-    lake: lakeConfigOf(home, e.PERSONAFLOW_LAKE_CATALOG, e.PERSONAFLOW_LAKE_DATA),
-    taskQueue: e.PERSONAFLOW_TASK_QUEUE,
-    extractTaskQueue: e.PERSONAFLOW_EXTRACT_TASK_QUEUE ?? `${e.PERSONAFLOW_TASK_QUEUE}-extract`,
+    lake,
+    taskQueue,
+    extractTaskQueue: e.PERSONAFLOW_EXTRACT_TASK_QUEUE ?? `${taskQueue}-extract`,
+    storeId: store,
+    metrics: e.PERSONAFLOW_METRICS_PORT === undefined ? undefined : { host: e.PERSONAFLOW_METRICS_HOST, port: e.PERSONAFLOW_METRICS_PORT },
+    logFile: `${home}/logs/personaflow.log`,
     maxRejectShare: e.PERSONAFLOW_MAX_REJECT_SHARE,
     maxExtractFailureShare: e.PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE,
     keepVersions: e.PERSONAFLOW_KEEP_VERSIONS,
@@ -134,8 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       cli: e.TEMPORAL_CLI,
-      port: e.PERSONAFLOW_TEMPORAL_PORT,
-      uiPort: e.PERSONAFLOW_TEMPORAL_UI_PORT,
+      port: e.PERSONAFLOW_TEMPORAL_PORT ?? 7233,
+      uiPort: e.PERSONAFLOW_TEMPORAL_UI_PORT ?? 8233,
+      portsFixed: e.PERSONAFLOW_TEMPORAL_PORT !== undefined || e.PERSONAFLOW_TEMPORAL_UI_PORT !== undefined,
     },
     llm: {
       provider: e.PERSONAFLOW_LLM_PROVIDER,
@@ -169,12 +189,4 @@ function lakeConfigOf(home: string, catalog: string | undefined, data: string | 
   const local = (p: string) => (/^[a-z0-9]+:\/\//i.test(p) ? p : resolve(p));
   const sqliteFile = kind === 'sqlite' ? resolve(catalog.slice('sqlite:'.length)) : undefined;
   return lakeFromSettings(sqliteFile ? `sqlite:${sqliteFile}` : catalog, local(data ?? resolve(home, 'lake', 'data')));
-}
-
-/**
- * PERSONAFLOW_DEBUG=1 makes the CLI print stack traces. Apart from loadConfig
- * because the error handler must work even when the configuration is invalid.
- */
-export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.PERSONAFLOW_DEBUG && env.PERSONAFLOW_DEBUG !== '0');
 }

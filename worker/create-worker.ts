@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, createExtractionActivities, type ActivityDeps } from '../activities/index.ts';
 import { createExtractor } from '../activities/llm/create-extractor.ts';
@@ -9,20 +9,10 @@ import { migrateLegacyWarehouse } from '../activities/warehouse/migrate-legacy.t
 import { join } from 'node:path';
 import type { ReviewFeatureExtractor } from '../activities/llm/review-features.ts';
 import type { Config } from './config.ts';
+import { installRuntime } from './runtime.ts';
+import { createMetrics } from './metrics.ts';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-
-let runtimeInstalled = false;
-/** Quiet the SDK's own logs to warnings: progress is reported by the CLI. */
-function installRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Already installed by the host (tests may install their own).
-  }
-}
 
 export interface PersonaflowWorker {
   /** The Temporal workers of this process: the main queue's and/or the extraction queue's. */
@@ -47,10 +37,11 @@ export async function createPersonaflowWorker(
   address: string,
   options: { extractor?: ReviewFeatureExtractor; taskQueue?: string; queues?: WorkerQueue[]; log?: (line: string) => void } = {},
 ): Promise<PersonaflowWorker> {
-  installRuntime();
   const log = options.log ?? console.error;
   const config = options.taskQueue ? { ...baseConfig, taskQueue: options.taskQueue, extractTaskQueue: `${options.taskQueue}-extract` } : baseConfig;
   const queues = options.queues ?? ['main', 'extract'];
+  installRuntime(config); // SDK log to the log file; the Prometheus endpoint when configured
+  const interceptors = config.metrics ? { interceptors: { activity: [createMetrics().interceptor] } } : {};
   const warehouse = await Warehouse.openLake(config.lake);
   let connection: NativeConnection | undefined;
   let extractor: ReviewFeatureExtractor | undefined;
@@ -87,6 +78,7 @@ export async function createPersonaflowWorker(
           taskQueue: config.taskQueue,
           workflowsPath: WORKFLOWS_PATH,
           activities: createActivities(deps),
+          ...interceptors,
           // DuckDB work is CPU-bound on a 2-core machine: a few activities at once is plenty.
           maxConcurrentActivityTaskExecutions: 4,
           shutdownGraceTime: '10 seconds',
@@ -100,6 +92,7 @@ export async function createPersonaflowWorker(
           namespace: config.temporal.namespace,
           taskQueue: config.extractTaskQueue,
           activities: createExtractionActivities(deps),
+          ...interceptors,
           // Each range runs its own concurrent LLM requests (PERSONAFLOW_LLM_CONCURRENCY).
           maxConcurrentActivityTaskExecutions: 2,
           shutdownGraceTime: '10 seconds',

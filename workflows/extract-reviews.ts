@@ -1,4 +1,4 @@
-import { ApplicationFailure, continueAsNew, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, defineQuery, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ExtractPlanResult, ExtractRangeResult, ExtractResult } from '../activities/extract.ts';
 import type { ExtractionUsage } from '../activities/llm/review-features.ts';
@@ -45,6 +45,16 @@ export interface ExtractState {
   budgetExhausted: boolean;
 }
 
+/** Reviews to extract (not from cache) and how many finished ranges settled; in-flight ranges report by heartbeat. */
+export interface ExtractProgress {
+  reviews: number;
+  cacheHits: number;
+  pending: number;
+  settled: number;
+}
+/** For the CLI's progress line (items done of total, rate, ETA); queries add nothing to history. */
+export const extractProgressQuery = defineQuery<ExtractProgress | null>('extractProgress');
+
 const { planReviewExtraction, recordExtraction } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
@@ -90,6 +100,12 @@ const { submitReviewBatchJob, reviewBatchJobStatus, collectReviewBatchJob } = pr
  * this workflow: ranges are pairs of numbers.
  */
 export async function extractReviewsWorkflow(input: ExtractReviewsInput): Promise<ExtractResult> {
+  let current: ExtractState | undefined = input.state;
+  setHandler(extractProgressQuery, () =>
+    current
+      ? { reviews: current.plan.reviews, cacheHits: current.plan.cacheHits, pending: current.plan.pendingReviews, settled: current.extracted + current.failed }
+      : null,
+  );
   const rangeSize = input.rangeSize ?? 500;
   const parallel = input.parallelRanges ?? 2;
   const maxRanges = input.maxRangesPerExecution ?? 1_000;
@@ -103,6 +119,7 @@ export async function extractReviewsWorkflow(input: ExtractReviewsInput): Promis
     usage: { requests: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0 },
     budgetExhausted: false,
   };
+  current = state;
   const { plan } = state;
   const spent = (): number => state.usage.promptTokens + state.usage.completionTokens;
 

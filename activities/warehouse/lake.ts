@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, StoreUnavailableError } from '../errors.ts';
@@ -30,9 +30,14 @@ export const LAKE = 'lake';
 export const WORK = 'work';
 
 /** Extensions come from the project's own folder (scripts/duckdb-extensions.mjs), never from the network. */
-export const EXTENSION_DIR =
-  process.env.PERSONAFLOW_DUCKDB_EXTENSIONS ??
-  resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.tools', 'duckdb-extensions');
+export const EXTENSION_DIR = process.env.PERSONAFLOW_DUCKDB_EXTENSIONS ?? join(projectRoot(), '.tools', 'duckdb-extensions');
+
+/** The folder holding package.json above this file: the same from the sources and from the compiled CLI in dist/. */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 
 export type CatalogKind = 'sqlite' | 'postgres';
 

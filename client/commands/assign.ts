@@ -9,7 +9,6 @@ import { UsageError } from '../usage-error.ts';
 export function registerAssign(program: Command): void {
   program
     .command('assign')
-    .description('put customers into the segments of a stored model version, without re-clustering')
     .requiredOption('--model-version <v>', 'model version (see model_versions or profile_versions.model_version)')
     .option('--file <path>', 'CSV or Parquet file of feature rows (customer_id and the model\'s feature columns)')
     .option('--customers <ids>', 'comma-separated customer ids, read from the published profiles')

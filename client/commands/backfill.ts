@@ -14,6 +14,7 @@ interface BackfillFlags {
   to: string;
   step: string;
   parallelism: string;
+  json?: boolean;
 }
 
 /**
@@ -24,12 +25,12 @@ interface BackfillFlags {
 export function registerBackfill(program: Command): void {
   program
     .command('backfill')
-    .description('profile every as-of time from --from to --to (inclusive), one version each')
     .requiredOption('--source <folder>', 'folder with the source tables')
     .requiredOption('--from <time>', 'first as-of time (ISO 8601)')
     .requiredOption('--to <time>', 'last as-of time (ISO 8601)')
     .option('--step <duration>', 'time between as-of times', '1 day')
     .option('--parallelism <n>', 'runs at a time', '2')
+    .option('--json', 'print the workflow id and UI URL as JSON')
     .action((flags: BackfillFlags) => startBackfill(flags));
 }
 
@@ -51,9 +52,12 @@ async function startBackfill(flags: BackfillFlags): Promise<void> {
   try {
     const workflowId = `backfill-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await client.workflow.start(backfillProfiles, { taskQueue: config.taskQueue, workflowId, args: [input] });
-    console.log(workflowId);
     const url = workflowUrl(endpoint, workflowId);
-    if (url) console.error(`Temporal UI: ${url}`);
+    if (flags.json) console.log(JSON.stringify({ workflowId, url }, null, 2));
+    else {
+      console.log(workflowId);
+      if (url) console.error(`Temporal UI: ${url}`);
+    }
     if (!(await workerIsPolling(client, config.taskQueue))) {
       console.error(`note: no worker polls task queue "${config.taskQueue}"; start one with \`npx personaflow worker\``);
     }

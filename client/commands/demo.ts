@@ -12,7 +12,6 @@ const DEMO_AS_OF = '2026-11-01T00:00:00Z';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('generate the bundled sample data set and run the whole pipeline on it')
     .option('--scale <scale>', 'small (2,000 customers), medium, large or a number', 'small')
     .action((options: { scale: string }) => demo(options.scale));
 }

@@ -13,7 +13,6 @@ function version(value: string): number {
 export function registerDrift(program: Command): void {
   program
     .command('drift')
-    .description('segment drift between two published versions: sizes, moved customers, changed feature means')
     .argument('<v1>', 'the earlier version', version)
     .argument('<v2>', 'the later version', version)
     .option('--min-change <share>', 'smallest relative change of a feature mean to list', Number, 0.1)

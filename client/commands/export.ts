@@ -5,6 +5,7 @@ import { loadConfig } from '../../worker/config.ts';
 import { withOutputsSession } from '../outputs-reader.ts';
 import { literal } from '../../activities/warehouse/sql-quote.ts';
 import { UsageError } from '../usage-error.ts';
+import { DataError } from '../cli-errors.ts';
 
 const TABLES = ['profiles', 'segments'] as const;
 
@@ -12,14 +13,21 @@ const TABLES = ['profiles', 'segments'] as const;
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('write one published version (default: the current one) to a Parquet file')
     .requiredOption('--out <file>', 'the Parquet file to write')
     .option('--version <n>', 'the version (default: the current one)')
     .option('--table <table>', `what to export: ${TABLES.join(' or ')}`, 'profiles')
-    .action((options: { out: string; version?: string; table: string }) => exportVersion(options));
+    .option('--json', 'print what was written as JSON')
+    .action((options: ExportFlags) => exportVersion(options));
 }
 
-async function exportVersion(options: { out: string; version?: string; table: string }): Promise<void> {
+interface ExportFlags {
+  out: string;
+  version?: string;
+  table: string;
+  json?: boolean;
+}
+
+async function exportVersion(options: ExportFlags): Promise<void> {
   const table = TABLES.find((t) => t === options.table);
   if (!table) throw new UsageError(`--table ${options.table}: expected one of ${TABLES.join(', ')}`);
   const asked = options.version === undefined ? undefined : Number(options.version);
@@ -33,10 +41,10 @@ async function exportVersion(options: { out: string; version?: string; table: st
   const written = await withOutputsSession(loadConfig().lake, async (s) => {
     const version =
       asked ?? (await s.one<{ v: number | null }>('SELECT max(version) AS v FROM profile_versions'))?.v ?? undefined;
-    if (version === undefined || version === null) throw new UsageError('no version has been published yet');
+    if (version === undefined || version === null) throw new DataError('no version has been published yet');
     const rows = (await s.one<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE version = $1`, [version]))!.n;
     if (rows === 0) {
-      throw new UsageError(`version ${version} has no ${table}: never published, or removed by retention (pin versions to keep them)`);
+      throw new DataError(`version ${version} has no ${table}: never published, or removed by retention (pin versions to keep them)`);
     }
     // Written beside the target and renamed into place: a reader of the file
     // never sees half a Parquet file. `version` is a checked integer.
@@ -49,5 +57,6 @@ async function exportVersion(options: { out: string; version?: string; table: st
     }
     return { version, rows };
   });
-  console.log(`wrote ${written.rows} ${table} rows of version ${written.version} to ${out}`);
+  if (options.json) console.log(JSON.stringify({ table, version: written.version, rows: written.rows, out }, null, 2));
+  else console.log(`wrote ${written.rows} ${table} rows of version ${written.version} to ${out}`);
 }

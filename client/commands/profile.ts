@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../worker/config.ts';
 import { withOutputsSession } from '../outputs-reader.ts';
 import { textTable } from '../text-table.ts';
-import { UsageError } from '../usage-error.ts';
+import { DataError } from '../cli-errors.ts';
 
 const PROFILE_SQL = `
   SELECT p.version, p.as_of, p.segment_id, p.segment_name, p.value_tier, p.churn_risk,
@@ -16,12 +16,11 @@ const PROFILE_SQL = `
 export function registerProfile(program: Command): void {
   program
     .command('profile')
-    .description("one customer's profile in every kept version (segment, tier, risk, key features)")
     .argument('<customerId>')
     .option('--json', 'print the rows as a JSON array')
     .action(async (customerId: string, options: { json?: boolean }) => {
       const rows = await withOutputsSession(loadConfig().lake, (s) => s.all(PROFILE_SQL, [customerId]));
-      if (rows.length === 0) throw new UsageError(`no profile for customer ${customerId} in any kept version`);
+      if (rows.length === 0) throw new DataError(`no profile for customer ${customerId} in any kept version`);
       console.log(options.json ? JSON.stringify(rows, null, 2) : textTable(rows));
     });
 }

@@ -7,7 +7,6 @@ import { UsageError } from '../usage-error.ts';
 export function registerQuery(program: Command): void {
   program
     .command('query')
-    .description('run SQL against the published outputs (current_profiles, profiles, segments, profile_versions, runs, ...)')
     .argument('<sql>', 'the SQL to run')
     .option('--json', 'print the rows as a JSON array')
     .option('--version <n>', 'read the store as published profile version n left it (time travel)', parseVersion)

@@ -9,8 +9,9 @@ import {
   type ScheduleHandle,
 } from '@temporalio/client';
 import { loadConfig, type Config } from '../../worker/config.ts';
-import { connectClient, resolveTemporal, workerIsPolling } from '../temporal.ts';
+import { connectClient, existingTemporal, resolveTemporal, workerIsPolling } from '../temporal.ts';
 import { UsageError } from '../usage-error.ts';
+import { DataError } from '../cli-errors.ts';
 import { textTable } from '../text-table.ts';
 import {
   buildScheduleOptions,
@@ -27,7 +28,7 @@ import {
  * run that starts late, is triggered, or is backfilled profiles the right day.
  */
 export function registerSchedule(program: Command): void {
-  const schedule = program.command('schedule').description('scheduled retraining: Temporal Schedules that start profileRun');
+  const schedule = program.command('schedule');
 
   schedule
     .command('create')
@@ -43,12 +44,13 @@ export function registerSchedule(program: Command): void {
     .option('--k <n>', 'fix the number of segments')
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule')
-    .action((id: string, options: CreateFlags) => withClient((client, config) => create(client, config, id, options)));
+    .action((id: string, options: CreateFlags) => withClient((client, config) => create(client, config, id, options), { start: true }));
 
   schedule
     .command('list')
     .description('list schedules')
-    .action(() => withClient((client) => list(client)));
+    .option('--json', 'print the schedules as a JSON array')
+    .action((options: { json?: boolean }) => withClient((client) => list(client, options.json ?? false)));
 
   schedule
     .command('describe')
@@ -125,9 +127,11 @@ export function registerSchedule(program: Command): void {
 /** The options as commander hands them over: like ScheduleCreateOptions, with k still text. */
 type CreateFlags = Omit<ScheduleCreateOptions, 'k'> & { k?: string };
 
-async function withClient(work: (client: Client, config: Config) => Promise<void>): Promise<void> {
+/** Only `create` may start the embedded server; the others need one that runs (a schedule lives there). */
+async function withClient(work: (client: Client, config: Config) => Promise<void>, options: { start?: boolean } = {}): Promise<void> {
   const config = loadConfig();
-  const client = await connectClient(await resolveTemporal(config, { detached: true, log: console.error }));
+  const endpoint = options.start ? await resolveTemporal(config, { detached: true, log: console.error }) : await existingTemporal(config);
+  const client = await connectClient(endpoint);
   try {
     await work(client, config);
   } finally {
@@ -142,7 +146,7 @@ async function create(client: Client, config: Config, id: string, flags: CreateF
   if (k !== undefined && (!Number.isInteger(k) || k < 2)) throw new UsageError(`--k ${flags.k}: must be an integer >= 2`);
   const options = buildScheduleOptions(id, config.taskQueue, { ...flags, source, k });
   await client.schedule.create(options).catch((error: unknown) => {
-    if (error instanceof ScheduleAlreadyRunning) throw new UsageError(`a schedule with id ${id} already exists`);
+    if (error instanceof ScheduleAlreadyRunning) throw new DataError(`a schedule with id ${id} already exists`);
     throw error;
   });
   console.log(`created schedule ${id}`);
@@ -154,13 +158,13 @@ async function create(client: Client, config: Config, id: string, flags: CreateF
 async function existing(client: Client, id: string): Promise<ScheduleHandle> {
   const handle = client.schedule.getHandle(id);
   await handle.describe().catch((error: unknown) => {
-    if (error instanceof ScheduleNotFoundError) throw new UsageError(`no schedule with id ${id}`);
+    if (error instanceof ScheduleNotFoundError) throw new DataError(`no schedule with id ${id}`);
     throw error;
   });
   return handle;
 }
 
-async function list(client: Client): Promise<void> {
+async function list(client: Client, json: boolean): Promise<void> {
   const rows: Array<Record<string, unknown>> = [];
   for await (const s of client.schedule.list()) {
     rows.push({
@@ -171,7 +175,7 @@ async function list(client: Client): Promise<void> {
       last_run: s.info.recentActions.at(-1)?.action.workflow.workflowId ?? '',
     });
   }
-  console.log(textTable(rows));
+  console.log(json ? JSON.stringify(rows.map((r) => ({ ...r, paused: r.paused === 'yes' })), null, 2) : textTable(rows));
 }
 
 function describe(handle: ScheduleHandle, json: boolean): Promise<void> {

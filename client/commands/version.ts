@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../worker/config.ts';
-import { connectClient, resolveTemporal } from '../temporal.ts';
-import { inProcessWorker } from '../run-pipeline.ts';
-import { withOutputsSession } from '../outputs-reader.ts';
 import { textTable } from '../text-table.ts';
 import { UsageError } from '../usage-error.ts';
-import { versionPin } from '../../workflows/index.ts';
 import type { VersionPinResult } from '../../activities/retention-pins.ts';
 
 const LIST_SQL = `
@@ -16,12 +12,15 @@ const LIST_SQL = `
 
 /** `personaflow version list|pin|unpin`: published versions and which ones retention must keep. */
 export function registerVersion(program: Command): void {
-  const version = program.command('version').description('published versions; pin one so retention keeps it');
+  const version = program.command('version');
   version
     .command('list')
     .description('every published version: as-of, size, pinned, still kept')
-    .action(async () => {
-      console.log(textTable(await withOutputsSession(loadConfig().lake, (s) => s.all(LIST_SQL))));
+    .option('--json', 'print the rows as a JSON array')
+    .action(async (options: { json?: boolean }) => {
+      const { withOutputsSession } = await import('../outputs-reader.ts');
+      const rows = await withOutputsSession(loadConfig().lake, (s) => s.all(LIST_SQL));
+      console.log(options.json ? JSON.stringify(rows, null, 2) : textTable(rows));
     });
   version
     .command('pin')
@@ -48,6 +47,11 @@ async function setPin(n: string, pinned: boolean): Promise<void> {
 }
 
 async function runOnWorker(config: Config, input: { version: number; pinned: boolean }): Promise<VersionPinResult> {
+  const [{ connectClient, resolveTemporal }, { inProcessWorker }, { versionPin }] = await Promise.all([
+    import('../temporal.ts'),
+    import('../run-pipeline.ts'),
+    import('../../workflows/index.ts'),
+  ]);
   const endpoint = await resolveTemporal(config, { detached: true, log: console.error });
   const client = await connectClient(endpoint);
   try {

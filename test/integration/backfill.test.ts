@@ -70,7 +70,7 @@ describe('backfillProfiles', () => {
     expect(status.stdout).toMatch(/1 of 1 runs published/);
     expect(status.stdout).toMatch(/2026-10-20T00:00:00.000Z\s+\d+/);
     const reversed = await runCli(['backfill', '--source', h.source, '--from', '2026-10-21', '--to', '2026-10-20'], h.env);
-    expect(reversed.code).toBe(1);
+    expect(reversed.code).toBe(2); // usage
     expect(reversed.stderr).toContain('--to 2026-10-20 is before --from 2026-10-21');
   });
 

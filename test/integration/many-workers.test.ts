@@ -47,6 +47,8 @@ function storeSuite(kind: 'postgres' | 'sqlite') {
       }
       h = await createHarness(`many-${kind}`, inject('temporalAddress'), { env });
       for (let i = 0; i < 2; i++) workers.push(await startCli(['worker'], h.env, /worker serving task queue/));
+      // And a stateless extraction-only worker, as on a machine added for the LLM work.
+      workers.push(await startCli(['worker', '--queues', 'extract'], h.env, /worker serving task queue "[^"]+-extract" at/));
     });
 
     afterAll(async () => {

@@ -43,7 +43,7 @@ describe('retention, pins, profile and export', () => {
     expect(history[0]!.n).toBe(4); // the history of what was published stays
 
     const lost = await cli('version', 'pin', '2');
-    expect(lost.code).toBe(1);
+    expect(lost.code).toBe(3); // the version is gone: data
     expect(lost.stderr).toContain('version 2 was already removed by retention');
 
     const customerId = readFileSync(join(h.source, 'customers.csv'), 'utf8').split('\n')[1]!.split(',')[0]!;
@@ -51,7 +51,7 @@ describe('retention, pins, profile and export', () => {
     expect(profile.code, profile.stderr).toBe(0);
     expect(JSON.parse(profile.stdout).map((r: { version: number }) => r.version)).toEqual([1, 3, 4]);
     const unknown = await cli('profile', 'no-such-customer');
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('no profile for customer no-such-customer');
 
     const out = join(h.home, 'v3.parquet');
@@ -67,7 +67,7 @@ describe('retention, pins, profile and export', () => {
       reader.close();
     }
     const gone = await cli('export', '--version', '2', '--out', join(h.home, 'v2.parquet'));
-    expect(gone.code).toBe(1);
+    expect(gone.code).toBe(3);
     expect(gone.stderr).toContain('removed by retention');
 
     const unpin = await cli('version', 'unpin', '1');

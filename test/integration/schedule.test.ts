@@ -93,10 +93,10 @@ describe('personaflow schedule', () => {
     expect(JSON.parse(await cli('describe', scheduleId, '--json'))).toMatchObject({ paused: true, note: 'maintenance' });
     await cli('delete', scheduleId);
     const missing = await runCli(['schedule', 'describe', scheduleId], h.env);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(3); // an unknown schedule id
     expect(missing.stderr).toContain(`no schedule with id ${scheduleId}`);
     const bad = await runCli(['schedule', 'create', 'x', '--source', h.source, '--every', 'often'], h.env);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2); // usage
     expect(bad.stderr).toContain('--every "often": not a duration');
   });
 });

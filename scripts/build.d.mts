@@ -1,0 +1,1 @@
+export function buildDist(options?: { force?: boolean }): Promise<boolean>;
