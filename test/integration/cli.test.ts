@@ -149,7 +149,7 @@ describe('personaflow CLI', () => {
       const good = await runCli(['doctor', '--json'], { ...env, ...llm });
       expect(good.code, good.stdout + good.stderr).toBe(0);
       const checks = (JSON.parse(good.stdout) as { checks: Array<{ name: string; status: string }> }).checks;
-      expect(Object.fromEntries(checks.map((c) => [c.name, c.status]))).toMatchObject({ temporal: 'ok', outputs: 'ok', llm: 'ok', disk: 'ok' });
+      expect(Object.fromEntries(checks.map((c) => [c.name, c.status]))).toMatchObject({ temporal: 'ok', store: 'ok', llm: 'ok', disk: 'ok' });
       expect(fake.requests.filter((r) => r.url.includes('/chat/completions'))).toHaveLength(1);
     } finally {
       await fake.close();
@@ -167,12 +167,17 @@ describe('personaflow CLI', () => {
       expect(started.code, started.stderr).toBe(0);
       const workflowId = started.stdout.trim();
       expect(workflowId).toMatch(/^profile-run-/);
+      // Only the worker process polls: it serves the whole run.
+      let status = await runCli(['status', workflowId], env);
+      for (let i = 0; !/COMPLETED/.test(status.stdout) && i < 120; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        status = await runCli(['status', workflowId], env);
+      }
+      expect(status.stdout).toMatch(/COMPLETED/);
       // A waiting `run` serves alongside it: the store is shared by every worker.
       const waited = await runCli(['run', '--source', source, '--as-of', AS_OF], env);
       expect(waited.code, waited.stderr).toBe(0);
-      const status = await runCli(['status', workflowId], env);
-      expect(status.stdout).toMatch(/COMPLETED/);
-      // After runs, the worker's endpoint has the SDK's metrics and ours.
+      // After its run, the worker's endpoint has the SDK's metrics and ours.
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metrics).toMatch(/^temporal_activity_execution_latency\S*\{/m);
       expect(metrics).toMatch(/^personaflow_activity_duration_bucket\{.*activity="loadSources"/m);
