@@ -14,6 +14,7 @@ import { registerProfile } from './commands/profile.ts';
 import { registerExport } from './commands/export.ts';
 import { registerVersion } from './commands/version.ts';
 import { registerBackfill } from './commands/backfill.ts';
+import { registerReport } from './commands/report.ts';
 import { PersonaflowError } from '../activities/errors.ts';
 import { UsageError } from './usage-error.ts';
 import { debugEnabled } from '../worker/config.ts';
@@ -35,6 +36,7 @@ function buildProgram(): Command {
   registerExport(program);
   registerVersion(program);
   registerBackfill(program);
+  registerReport(program);
   return program;
 }
 
