@@ -90,7 +90,7 @@ export async function buildCharts(data: ReportData): Promise<Map<string, Chart>>
         values: data.heat.map((c) => ({ segment: c.segment, feature: featureLabel(c.feature), scaled: round(Math.max(-2.5, Math.min(2.5, c.scaled)), 3), text: fmtValue(c.feature, c.raw) })),
       },
       encoding: {
-        x: { field: 'feature', type: 'nominal', sort: features, title: null, axis: { labelAngle: -40 } },
+        x: { field: 'feature', type: 'nominal', sort: features, title: null, axis: { labelAngle: -40, labelLimit: 400 } },
         y: { field: 'segment', type: 'nominal', sort: segments, title: null },
       },
       layer: [
@@ -115,23 +115,29 @@ export async function buildCharts(data: ReportData): Promise<Map<string, Chart>>
     'Among customers who wrote reviews: average sentiment (-1 very negative, +1 very positive), share of negative reviews and share of reviews that show an intent to buy again.',
     {
       data: {
-        values: reviewed.flatMap((r) => [
-          { segment: r.segment, measure: 'average sentiment', value: round(r.sentiment ?? 0, 3) },
-          { segment: r.segment, measure: 'negative reviews', value: round(r.negativeShare ?? 0, 3) },
-          { segment: r.segment, measure: 'high buying intent', value: round(r.highIntentShare ?? 0, 3) },
-        ]),
+        values: reviewed.map((r) => ({
+          segment: r.segment,
+          sentiment: round(r.sentiment ?? 0, 3),
+          negative: round(r.negativeShare ?? 0, 3),
+          intent: round(r.highIntentShare ?? 0, 3),
+        })),
       },
-      columns: 3,
-      facet: { field: 'measure', type: 'nominal', title: null, sort: ['average sentiment', 'negative reviews', 'high buying intent'] },
-      spec: {
+      hconcat: [
+        { measure: 'average sentiment', field: 'sentiment', domain: [-1, 1], format: '.1f' },
+        { measure: 'negative reviews', field: 'negative', domain: [0, 1], format: '.0%' },
+        { measure: 'reviews with high buying intent', field: 'intent', domain: [0, 1], format: '.0%' },
+      ].map((m, i) => ({
+        title: { text: m.measure, fontSize: 12, fontWeight: 'normal' },
         width: 170,
         encoding: {
-          y: { field: 'segment', type: 'nominal', sort: segments, title: null },
-          x: { field: 'value', type: 'quantitative', title: null, scale: { domain: [-1, 1] } },
+          y: { field: 'segment', type: 'nominal', sort: segments, title: null, axis: i === 0 ? {} : null },
+          x: { field: m.field, type: 'quantitative', title: null, scale: { domain: m.domain }, axis: { format: m.format, tickCount: 5 } },
         },
-        layer: [{ mark: 'bar', encoding: { color: { field: 'segment', type: 'nominal', scale: colour, legend: null } } }, { mark: { type: 'rule', color: '#888' }, encoding: { x: { datum: 0 } } }],
-      },
-      resolve: { axis: { y: 'independent' } },
+        layer: [
+          { mark: 'bar', encoding: { color: { field: 'segment', type: 'nominal', scale: colour, legend: null } } },
+          { mark: { type: 'rule', color: '#888' }, encoding: { x: { datum: 0 } } },
+        ],
+      })),
     },
     reviewed.length,
   );
@@ -234,7 +240,7 @@ export async function buildCharts(data: ReportData): Promise<Map<string, Chart>>
         },
         mark: 'bar',
         encoding: {
-          y: { field: 'segment', type: 'nominal', title: null },
+          y: { field: 'segment', type: 'nominal', title: null, sort: d.report.sizes.map((x) => x.name_after ?? x.name_before ?? `segment ${x.segment_id}`) },
           yOffset: { field: 'version', type: 'nominal', sort: [`version ${d.previous}`, `version ${data.version.version}`] },
           x: { field: 'customers', type: 'quantitative', title: 'customers' },
           color: { field: 'version', type: 'nominal', scale: { range: ['#bab0ac', '#4e79a7'] }, title: null },
@@ -274,7 +280,7 @@ export async function buildCharts(data: ReportData): Promise<Map<string, Chart>>
       data: { values: reasons.map((r) => ({ ...r, label: `${r.table}: ${r.reason}` })) },
       mark: 'bar',
       encoding: {
-        y: { field: 'label', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 360 } },
+        y: { field: 'label', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 1000 } },
         x: { field: 'rows', type: 'quantitative', title: 'rows rejected' },
         color: { field: 'table', type: 'nominal', scale: { scheme: 'tableau10' }, title: 'table' },
       },

@@ -405,7 +405,7 @@ async function quality(s: Session, runId: string): Promise<Quality> {
   }));
   // Reasons name the bad value ("unit_price "-9.99" must be ..."): group by the rule, not the value.
   const reasons = await s.all<{ table_name: string; reason: string; rows: number }>(
-    `SELECT table_name, trim(regexp_replace(regexp_replace(reason, '"[^"]*"', '…', 'g'), '\\(first at row [0-9]+\\)', '', 'g')) AS reason,
+    `SELECT table_name, trim(regexp_replace(regexp_replace(reason, '\\s*"[^"]*"', '', 'g'), '\\(first at row [0-9]+\\)', '', 'g')) AS reason,
             count(*) AS rows
      FROM rejected_rows WHERE run_id = $1 GROUP BY ALL ORDER BY rows DESC, table_name, reason`,
     [runId],

@@ -202,6 +202,7 @@ function runTable(data: ReportData): string {
 
 function share(part: number, whole: number): string {
   if (whole === 0) return '–';
+  if (part === 0) return '0%';
   const s = (part / whole) * 100;
   return `${s < 1 && s > 0 ? s.toFixed(2) : s.toFixed(1)}%`;
 }
