@@ -23,17 +23,23 @@ export function registerReport(program: Command): void {
     .option('--out <file.html>', 'where to write it (default: reports/profile-report-v<n>.html beside the outputs)')
     .option('--json', 'print {"version", "path", "bytes"} as JSON')
     .action(async (options: { version?: number; out?: string; json?: boolean }) => {
-      // Imported here: vega and vega-lite are heavy, and no other command needs them.
-      const { writeReportFile, writeVersionReport } = await import('../report/write-report.ts');
-      const { newestVersion } = await import('../report/report-data.ts');
-      const config = loadConfig();
-      const { path, v } = await withOutputsSession(config.outputsPath, async (s) => {
-        const v = options.version ?? (await newestVersion(s));
-        const path = options.out ? await writeReportFile(s, v, options.out) : await writeVersionReport(s, v, reportsDir(config.outputsPath));
-        return { path, v };
-      });
-      const bytes = statSync(path).size;
-      if (options.json) console.log(JSON.stringify({ version: v, path, bytes }));
+      const { version: v, path } = await writeReport(loadConfig().outputsPath, options.version, options.out);
+      if (options.json) console.log(JSON.stringify({ version: v, path, bytes: statSync(path).size }));
       else console.log(path);
     });
+}
+
+/**
+ * Writes the report of `version` (default: the newest) from the readers' copy
+ * to `out` (default: reports/ beside the outputs); shared with the demo.
+ */
+export async function writeReport(outputsPath: string, version?: number, out?: string): Promise<{ version: number; path: string }> {
+  // Imported here: vega and vega-lite are heavy, and no other command needs them.
+  const { writeReportFile, writeVersionReport } = await import('../report/write-report.ts');
+  const { newestVersion } = await import('../report/report-data.ts');
+  return withOutputsSession(outputsPath, async (s) => {
+    const v = version ?? (await newestVersion(s));
+    const path = out ? await writeReportFile(s, v, out) : await writeVersionReport(s, v, reportsDir(outputsPath));
+    return { version: v, path };
+  });
 }

@@ -21,6 +21,8 @@ const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Ar
 /** Tableau 10: distinguishable segment colours, the same segment has the same colour in every chart. */
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 const LEVELS = ['low', 'medium', 'high'];
+/** The P(alive) histogram's bins, in order (report-data.ts buckets by tenths). */
+const BINS = Array.from({ length: 10 }, (_, i) => `${i * 10}–${i * 10 + 10}%`);
 
 const CONFIG = {
   font: FONT,
@@ -166,7 +168,7 @@ export async function buildCharts(data: ReportData): Promise<Map<string, Chart>>
   await add(
     'tiers',
     'Value tier and churn risk',
-    'Share of each segment\'s customers in each value tier and churn-risk level (rule-based, from spend, recency and complaints).',
+    'Share of each segment\'s customers in each level. Plain rules: the value tier from spend and order count among buyers, churn risk from the time since the last order against the customer\'s usual gap between orders.',
     {
       data: { values: data.tiers.map((t) => ({ ...t, order: LEVELS.indexOf(t.level) })) },
       columns: 2,
@@ -197,7 +199,7 @@ export async function buildCharts(data: ReportData): Promise<Map<string, Chart>>
         data: { values: lt.pAlive.map((b) => ({ ...b, label: `${Math.round(b.bin * 100)}–${Math.round(b.bin * 100) + 10}%` })) },
         mark: 'bar',
         encoding: {
-          x: { field: 'label', type: 'ordinal', title: 'P(alive)', sort: null },
+          x: { field: 'label', type: 'ordinal', title: 'P(alive)', sort: BINS, axis: { labelAngle: 0 } },
           y: { field: 'customers', type: 'quantitative', title: 'customers' },
           color: { field: 'segment', type: 'nominal', scale: colour, title: 'segment' },
         },

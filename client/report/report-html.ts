@@ -113,9 +113,8 @@ export function renderReportHtml(data: ReportData, charts: Map<string, Chart>, g
 
 <section id="value">
   <h2>Value and churn</h2>
-  ${data.lifetime ? `${chart('p-alive', 'No P(alive) values.')}${chart('clv', 'No predicted lifetime values.')}` : '<p class="note">This version has no P(alive) or predicted lifetime value columns; the rule-based value tier and churn risk follow.</p>'}
+  ${data.lifetime ? `${chart('p-alive', 'No P(alive) values.')}${chart('clv', 'No predicted lifetime values.')}${clvTable(data)}` : '<p class="note">This version has no P(alive) or predicted lifetime value columns; the rule-based value tier and churn risk follow.</p>'}
   ${chart('tiers', 'No value tiers.')}
-  ${data.lifetime ? clvTable(data) : ''}
 </section>
 
 <section id="drift">
