@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   training: () => import('./training.ts'),
   extraction: () => import('./extraction.ts'),
   'quality-extraction': () => import('./extraction-quality.ts'),
+  report: () => import('./report.ts'),
 };
 
 async function main(): Promise<void> {

@@ -71,7 +71,8 @@ export async function buildCharts(data: ReportData): Promise<Map<string, Chart>>
         width: 560,
         height: 380,
         data: { values: p.points.map((q) => ({ x: round(q.x, 3), y: round(q.y, 3), segment: q.segment })) },
-        mark: { type: 'circle', size: 14, opacity: 0.65 },
+        // No per-point aria label: a thousand of them would be noise to a screen reader and half the file.
+        mark: { type: 'circle', size: 14, opacity: 0.65, aria: false },
         encoding: {
           x: { field: 'x', type: 'quantitative', title: `first component (${pct(p.explained[0])} of the variation)`, axis: { labels: false, ticks: false } },
           y: { field: 'y', type: 'quantitative', title: `second component (${pct(p.explained[1])})`, axis: { labels: false, ticks: false } },
@@ -318,6 +319,8 @@ export async function renderSvg(id: string, spec: Record<string, unknown>): Prom
   try {
     const svg = await view.toSVG();
     return svg
+      // Sub-pixel digits past the second add bytes, not sharpness.
+      .replace(/translate\((-?[\d.]+),(-?[\d.]+)\)/g, (_, x: string, y: string) => `translate(${round(Number(x), 2)},${round(Number(y), 2)})`)
       .replace(/ id="([^"]+)"/g, ` id="${id}-$1"`)
       .replace(/url\(#([^)]+)\)/g, `url(#${id}-$1)`)
       .replace(/<svg /, `<svg role="img" aria-label="${id}" `);

@@ -17,7 +17,7 @@ import { writeVersionReport } from '../../client/report/write-report.ts';
 import { driftReport } from '../../client/drift-report.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** Set to refresh the README's screenshot from this run. */
+/** Refreshed from this test with PERSONAFLOW_UPDATE_SCREENSHOT=1 (the full page always goes to a temp file). */
 const SCREENSHOT_FOR_DOCS = fileURLToPath(new URL('../../docs/images/report.png', import.meta.url));
 
 interface PageCheck {
@@ -112,7 +112,14 @@ describe('profile report in headless Chromium', () => {
           };
         }),
       }));
-      if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+      if (screenshot) {
+        await page.screenshot({ path: screenshot, fullPage: true });
+        if (process.env.PERSONAFLOW_UPDATE_SCREENSHOT === '1') {
+          // The README's picture: from the top through the customer map and the feature heat map.
+          const bottom = await page.evaluate(() => document.querySelector('#behaviour')!.getBoundingClientRect().bottom + window.scrollY);
+          await page.screenshot({ path: SCREENSHOT_FOR_DOCS, clip: { x: 0, y: 0, width: 1200, height: Math.ceil(bottom) + 16 }, captureBeyondViewport: true });
+        }
+      }
       return { ...check, requests, consoleErrors };
     } finally {
       await page.close();
@@ -150,7 +157,6 @@ describe('profile report in headless Chromium', () => {
     expect(page.text).not.toMatch(/[{[]"\w+":/);
 
     expect(statSync(screenshot).size).toBeGreaterThan(10_000);
-    if (process.env.PERSONAFLOW_UPDATE_SCREENSHOT === '1') copyFileSync(screenshot, SCREENSHOT_FOR_DOCS);
     rmSync(out, { recursive: true, force: true });
   });
 
