@@ -22,6 +22,9 @@ import { debugEnabled } from '../worker/config.ts';
 function buildProgram(): Command {
   const program = new Command('personaflow')
     .description('versioned customer profiles from orders, sessions and reviews')
+    // Program options only before the command name, so a program-wide
+    // --version cannot swallow `report --version N` or `export --version N`.
+    .enablePositionalOptions()
     .exitOverride();
   registerDemo(program);
   registerRun(program);

@@ -1,18 +1,13 @@
-import { dirname, join } from 'node:path';
 import { statSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../worker/config.ts';
 import { withOutputsSession } from '../outputs-reader.ts';
+import { reportsDir } from '../report/report-path.ts';
 
 function version(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a published version number (1, 2, ...)');
   return n;
-}
-
-/** Where reports go by default: a folder beside the published outputs. */
-export function reportsDir(outputsPath: string): string {
-  return join(dirname(outputsPath), 'reports');
 }
 
 export function registerReport(program: Command): void {

@@ -4,11 +4,7 @@ import type { Session } from '../../activities/warehouse/warehouse.ts';
 import { loadReportData } from './report-data.ts';
 import { buildCharts } from './report-charts.ts';
 import { renderReportHtml } from './report-html.ts';
-
-/** The report's file name for a version: one file per version, beside the others. */
-export function reportFileName(version: number): string {
-  return `profile-report-v${version}.html`;
-}
+import { reportFileName } from './report-path.ts';
 
 /**
  * Writes the self-contained HTML report of one published version into outDir
