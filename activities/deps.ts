@@ -17,6 +17,8 @@ export interface ActivityDeps {
   };
   /** Task queue of the extraction activities (extraction-only workers serve it); recorded in each run's plan. */
   extractTaskQueue: string;
+  /** Folder where each publication writes its HTML report (client/report/); unset: no report. */
+  reportsDir?: string;
   /** Default rejected share per table before a run fails. */
   maxRejectShare: number;
   /** Default failed share of a run's reviews before it fails (PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE; default 5%). */

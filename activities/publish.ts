@@ -60,6 +60,7 @@ export function createPublishVersion(deps: ActivityDeps) {
         // Staging stays while checkpoints may reuse it; older staging goes (retention.ts).
         await pruneStaging(s);
         await expireOldSnapshots(s);
+        if (deps.reportsDir) await writeReport(s, version, deps.reportsDir);
         const row = (await s.one<{ n: number; snapshot_id: number }>(
           'SELECT customers AS n, snapshot_id FROM profile_versions WHERE version = $1',
           [version],
@@ -125,4 +126,18 @@ async function legacyReusedStages(s: Session, runId: string): Promise<string[]> 
   const rows = await s.all<{ stage: string }>(`SELECT stage FROM run_stages WHERE run_id = $1 AND status = 'reused'`, [runId]);
   const reused = new Set(rows.map((r) => r.stage));
   return order.filter((stage) => reused.has(stage));
+}
+
+/**
+ * The version's HTML report beside the outputs (client/report/). Best effort,
+ * like retention: the version is already published, so a failure is reported
+ * and never fails the publication. Imported lazily: vega loads only here.
+ */
+async function writeReport(s: Session, version: number, dir: string): Promise<void> {
+  try {
+    const { writeVersionReport } = await import('../client/report/write-report.ts');
+    await writeVersionReport(s, version, dir);
+  } catch (error) {
+    console.warn(`personaflow: the report of version ${version} was not written (${(error as Error).message.split('\n')[0]}); \`personaflow report --version ${version}\` writes it`);
+  }
 }

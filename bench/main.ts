@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   extraction: () => import('./extraction.ts'),
   'quality-extraction': () => import('./extraction-quality.ts'),
   cli: () => import('./cli.ts'),
+  report: () => import('./report.ts'),
 };
 
 async function main(): Promise<void> {

@@ -26,6 +26,7 @@ const COMMANDS: Array<{ name: string; description: string; load: () => Promise<R
   { name: 'assign', description: 'put customers into the segments of a stored model version, without re-clustering', load: async () => (await import('./commands/assign.ts')).registerAssign },
   { name: 'export', description: 'write one published version (default: the current one) to a Parquet file', load: async () => (await import('./commands/export.ts')).registerExport },
   { name: 'version', description: 'published versions; pin one so retention keeps it', load: async () => (await import('./commands/version.ts')).registerVersion },
+  { name: 'report', description: 'write the HTML profile report of a published version (self-contained: opens offline) and print its path', load: async () => (await import('./commands/report.ts')).registerReport },
   { name: 'schedule', description: 'scheduled retraining: Temporal Schedules that start profileRun', load: async () => (await import('./commands/schedule.ts')).registerSchedule },
   { name: 'backfill', description: 'profile every as-of time from --from to --to (inclusive), one version each', load: async () => (await import('./commands/backfill.ts')).registerBackfill },
   { name: 'server', description: 'the embedded Temporal dev server', load: async () => (await import('./commands/server.ts')).registerServer },

@@ -11,6 +11,7 @@ import type { ReviewFeatureExtractor } from '../activities/llm/review-features.t
 import type { Config } from './config.ts';
 import { installRuntime } from './runtime.ts';
 import { createMetrics } from './metrics.ts';
+import { reportsDir } from '../client/report/report-path.ts';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -63,6 +64,7 @@ export async function createPersonaflowWorker(
         price: config.llm.price,
       },
       extractTaskQueue: config.extractTaskQueue,
+      reportsDir: reportsDir(config.home),
       maxRejectShare: config.maxRejectShare,
       maxExtractFailureShare: config.maxExtractFailureShare,
       cardWriter: createPersonaCardWriter(config.llm),

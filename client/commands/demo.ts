@@ -5,6 +5,7 @@ import { loadConfig } from '../../worker/config.ts';
 import { runPipeline } from '../run-pipeline.ts';
 import { formatRunSummary } from '../summary.ts';
 import { generateSampleData } from '../../scripts/sample-data/generate.ts';
+import { writeReport } from './report.ts';
 
 /** The sample's as-of time: fixed, so every demo run profiles the same day. */
 const DEMO_AS_OF = '2026-11-01T00:00:00Z';
@@ -35,7 +36,9 @@ async function demo(scale: string): Promise<void> {
   if (!outcome.waited) return;
   console.log('');
   console.log(formatRunSummary(outcome.result, config.lake, outcome.url));
+  const report = await writeReport(config, outcome.result.version);
   console.log('');
   console.log(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; the Temporal dev server keeps running`);
   console.log('for the UI (stop it with `npx personaflow server stop`); run `npm run demo` again for the next version.');
+  console.log(`\nprofile report (open it in a browser): ${report.path}`);
 }
