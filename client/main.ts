@@ -17,7 +17,7 @@ type Register = (program: Command) => void;
 const COMMANDS: Array<{ name: string; description: string; load: () => Promise<Register> }> = [
   { name: 'demo', description: 'generate the bundled sample data set and run the whole pipeline on it', load: async () => (await import('./commands/demo.ts')).registerDemo },
   { name: 'run', description: 'run the profile pipeline on a folder of source tables and print the summary', load: async () => (await import('./commands/run.ts')).registerRun },
-  { name: 'worker', description: 'run a worker: serves the task queue of this store and owns the DuckDB warehouse', load: async () => (await import('./commands/worker.ts')).registerWorker },
+  { name: 'worker', description: "run a worker: serves this store's task queues (the pipeline and review extraction)", load: async () => (await import('./commands/worker.ts')).registerWorker },
   { name: 'status', description: "recent runs; with a workflow id, that run's state, progress or summary", load: async () => (await import('./commands/status.ts')).registerStatus },
   { name: 'query', description: 'run SQL against the published outputs (current_profiles, profiles, segments, profile_versions, runs, ...)', load: async () => (await import('./commands/query.ts')).registerQuery },
   { name: 'segments', description: 'the segments of a published version: persona, size, key feature means', load: async () => (await import('./commands/segments.ts')).registerSegments },
