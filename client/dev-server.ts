@@ -15,6 +15,8 @@ export interface TemporalEndpoint {
   uiUrl?: string;
   /** True when this process started the server (and so may stop it). */
   started: boolean;
+  /** TLS and API key for a cluster named by a Temporal profile. */
+  connection?: import('../worker/temporal-profile.ts').TemporalConnectionExtras;
   stop(): Promise<void>;
 }
 

@@ -5,7 +5,7 @@ import { UnavailableError } from './cli-errors.ts';
 
 function configured(config: Config): TemporalEndpoint | undefined {
   if (!config.temporal.address) return undefined;
-  return { address: config.temporal.address, namespace: config.temporal.namespace, started: false, stop: async () => undefined };
+  return { address: config.temporal.address, namespace: config.temporal.namespace, connection: config.temporal.connection, started: false, stop: async () => undefined };
 }
 
 /**
@@ -49,7 +49,7 @@ export async function existingTemporal(config: Config): Promise<TemporalEndpoint
 }
 
 export async function connectClient(endpoint: TemporalEndpoint): Promise<Client> {
-  const connection = await Connection.connect({ address: endpoint.address, connectTimeout: 5_000 }).catch((error: unknown) => {
+  const connection = await Connection.connect({ address: endpoint.address, connectTimeout: 5_000, ...endpoint.connection }).catch((error: unknown) => {
     throw new UnavailableError(`Temporal does not answer at ${endpoint.address} (${(error as Error).message}); check TEMPORAL_ADDRESS or \`personaflow doctor\``, { cause: error });
   });
   return new Client({ connection, namespace: endpoint.namespace });

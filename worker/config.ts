@@ -4,6 +4,7 @@ import { ConfigError } from '../activities/errors.ts';
 import { priceFor, type ModelPrice } from '../activities/llm/prices.ts';
 import { catalogKind, embeddedLake, lakeFromSettings, type LakeConfig } from '../activities/warehouse/lake.ts';
 import { defaultTaskQueue, storeId } from './store-id.ts';
+import { temporalTarget, type TemporalConnectionExtras } from './temporal-profile.ts';
 
 /**
  * All configuration comes from the environment, read here once, validated,
@@ -92,8 +93,10 @@ export interface Config {
   /** Crash-test hook: see PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT; unset in real use. */
   holdAfterPublishCommit?: string;
   temporal: {
-    /** Set when the user points at an existing cluster; else the embedded dev server is used. */
+    /** Set when the user points at an existing cluster (TEMPORAL_ADDRESS or a Temporal profile); else the embedded dev server is used. */
     address?: string;
+    /** TLS and API key of that cluster, from its Temporal profile (worker/temporal-profile.ts). */
+    connection: TemporalConnectionExtras;
     namespace: string;
     cli?: string;
     port: number;
@@ -118,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const home = resolve(e.PERSONAFLOW_HOME);
+  const target = temporalTarget(env);
   const lake = lakeConfigOf(home, e.PERSONAFLOW_LAKE_CATALOG, e.PERSONAFLOW_LAKE_DATA);
   const store = storeId(home, lake);
   const taskQueue = e.PERSONAFLOW_TASK_QUEUE ?? defaultTaskQueue(store);
@@ -150,8 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepVersions: e.PERSONAFLOW_KEEP_VERSIONS,
     holdAfterPublishCommit: e.PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT,
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: target.address,
+      namespace: target.namespace ?? e.TEMPORAL_NAMESPACE,
+      connection: target.extras,
       cli: e.TEMPORAL_CLI,
       port: e.PERSONAFLOW_TEMPORAL_PORT ?? 7233,
       uiPort: e.PERSONAFLOW_TEMPORAL_UI_PORT ?? 8233,

@@ -53,7 +53,9 @@ export async function createPersonaflowWorker(
       if (migrated) log(`personaflow: copied ${migrated.versions} versions of the earlier release's store into the lake; the old file is now ${migrated.movedTo}`);
     });
     extractor = options.extractor ?? createExtractor(config.llm);
-    connection = await NativeConnection.connect({ address });
+    // TLS and API key only for the cluster the configuration names, never for a dev server.
+    const extras = address === config.temporal.address ? config.temporal.connection : {};
+    connection = await NativeConnection.connect({ address, ...extras });
     const deps: ActivityDeps = {
       warehouse,
       extractor,
