@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   'quality-extraction': () => import('./extraction-quality.ts'),
   cli: () => import('./cli.ts'),
   report: () => import('./report.ts'),
+  store: () => import('./store.ts'),
 };
 
 async function main(): Promise<void> {
