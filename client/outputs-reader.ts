@@ -8,7 +8,7 @@ import { describeCatalog, sqliteCatalogFile, type LakeConfig } from '../activiti
 export interface ReadOptions {
   /** A published profile version: the session sees the store exactly as that version's snapshot left it. */
   version?: number;
-  /** Files outside the store the session may read (a customer file handed to `assign`); nothing else is readable. */
+  /** Files outside the store the session may read or write (a customer file handed to `assign`, the file `export` writes); nothing else. */
   readablePaths?: string[];
 }
 

@@ -38,6 +38,8 @@ async function exportVersion(options: ExportFlags): Promise<void> {
   if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) {
     throw new UsageError(`--out ${options.out}: folder ${dirname(out)} does not exist`);
   }
+  // The reader may write exactly one file: the temporary one renamed into place below.
+  const tmp = `${out}.${process.pid}.tmp`;
   const written = await withOutputsSession(loadConfig().lake, async (s) => {
     const version =
       asked ?? (await s.one<{ v: number | null }>('SELECT max(version) AS v FROM profile_versions'))?.v ?? undefined;
@@ -48,7 +50,6 @@ async function exportVersion(options: ExportFlags): Promise<void> {
     }
     // Written beside the target and renamed into place: a reader of the file
     // never sees half a Parquet file. `version` is a checked integer.
-    const tmp = `${out}.${process.pid}.tmp`;
     try {
       await s.run(`COPY (SELECT * FROM ${table} WHERE version = ${version} ORDER BY ALL) TO ${literal(tmp)} (FORMAT parquet)`);
       renameSync(tmp, out);
@@ -56,7 +57,7 @@ async function exportVersion(options: ExportFlags): Promise<void> {
       rmSync(tmp, { force: true });
     }
     return { version, rows };
-  });
+  }, { readablePaths: [tmp] });
   if (options.json) console.log(JSON.stringify({ table, version: written.version, rows: written.rows, out }, null, 2));
   else console.log(`wrote ${written.rows} ${table} rows of version ${written.version} to ${out}`);
 }

@@ -163,7 +163,8 @@ describe('personaflow CLI', () => {
     const metricsPort = await freePort();
     const worker = await startCli(['worker'], { ...env, PERSONAFLOW_METRICS_PORT: String(metricsPort) }, /worker serving task queue/);
     try {
-      const started = await runCli(['run', '--source', source, '--as-of', AS_OF, '--no-wait'], env);
+      // --force: every stage computed (the earlier tests' checkpoints would supply load, features and train).
+      const started = await runCli(['run', '--source', source, '--as-of', AS_OF, '--no-wait', '--force'], env);
       expect(started.code, started.stderr).toBe(0);
       const workflowId = started.stdout.trim();
       expect(workflowId).toMatch(/^profile-run-/);
