@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Idempotent setup used by `npm run demo` and `npm test`: npm dependencies as
-// locked, then a Temporal CLI (unless TEMPORAL_ADDRESS points at a cluster).
+// locked, the review encoder (the default extractor's model), then a Temporal
+// CLI (unless TEMPORAL_ADDRESS points at a cluster).
 // Fast when everything is already there.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, findTemporalCli, installTemporalCli } from './temporal-cli.mjs';
 import { ensureLocalModel } from './local-model.mjs';
+import { ensureE5Model } from './e5-model.mjs';
 
 function depsInstalled() {
   const marker = join(PROJECT_ROOT, 'node_modules', '.package-lock.json');
@@ -21,6 +23,8 @@ function main() {
     const run = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
     if (run.status !== 0) throw new Error('npm ci failed; see the output above');
   }
+  // Always: the default `embedded` extractor, the demo and the tests use it.
+  ensureE5Model();
   // Opt-in: the local LLM provider without a model of one's own, or CI asking
   // for the model so the local-model tests run (PERSONAFLOW_FETCH_LOCAL_MODEL=1).
   const wantsLocal = process.env.PERSONAFLOW_LLM_PROVIDER === 'local' && !process.env.PERSONAFLOW_LOCAL_MODEL;
