@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps.ts';
 import type { StartRunInput } from './start-run.ts';
 import { fingerprintOf } from './checkpoints-fingerprint.ts';
-import { PROMPT_VERSION } from './llm/review-features.ts';
+import { promptVersionOf } from './llm/review-features.ts';
 
 /** The run settings that change results, besides as-of and source. */
 export interface RunSettings {
@@ -25,7 +25,7 @@ export function recordingRunInputs(deps: ActivityDeps, startRun: (input: StartRu
       k: input.k ?? null,
       extractor: deps.extractor.name,
       model: deps.extractor.model,
-      promptVersion: PROMPT_VERSION,
+      promptVersion: promptVersionOf(deps.extractor),
     });
     await deps.warehouse.withSession((s) =>
       s.run(

@@ -2,7 +2,7 @@ import type { ActivityDeps } from './deps.ts';
 import { asActivity } from './temporal-failure.ts';
 import { buildFeaturesSql } from './warehouse/features-sql.ts';
 import { runSchema } from './warehouse/schema.ts';
-import { PROMPT_VERSION } from './llm/review-features.ts';
+import { promptVersionOf } from './llm/review-features.ts';
 
 export interface FeaturesInput {
   runId: string;
@@ -25,7 +25,7 @@ export function createBuildFeatures(deps: ActivityDeps) {
           as_of: input.asOf,
           extractor: deps.extractor.name,
           model: deps.extractor.model,
-          prompt_version: PROMPT_VERSION,
+          prompt_version: promptVersionOf(deps.extractor),
         });
         await s.run(`UPDATE runs SET stage = 'features' WHERE run_id = $1`, [input.runId]);
         const counts = await s.one<{ customers: number; with_orders: number; with_reviews: number }>(
