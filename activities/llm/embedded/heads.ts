@@ -33,7 +33,7 @@ export const HeadsSchema = z.object({
     weights: z.array(Vector).length(3),
     bias: z.array(z.number()).length(3),
   }),
-  topics: z.record(z.enum(TOPICS), PrototypeSchema),
+  topics: z.partialRecord(z.enum(TOPICS), PrototypeSchema),
   intent: z.object({ high: PrototypeSchema, low: PrototypeSchema, none: PrototypeSchema }),
   training: z.record(z.string(), z.unknown()),
 });
