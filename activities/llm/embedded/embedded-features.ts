@@ -12,7 +12,8 @@ type Topic = (typeof TOPICS)[number];
 
 /**
  * One review's features from its embedding and text. How each field is made:
- * - sentiment_label, sentiment_score: the trained sentiment head (real labels);
+ * - sentiment_label, sentiment_score: the trained sentiment head (real labels),
+ *   whose inputs are the embedding and the rules' own score;
  * - topics: the rules' lexicon topics plus the topic prototypes that fire;
  * - price_sensitive: a price cue of the rules, or the price topic;
  * - quality_complaint / service_complaint: the rules' complaint, or a negative
@@ -24,7 +25,7 @@ type Topic = (typeof TOPICS)[number];
  */
 export function embeddedFeatures(heads: ReviewHeads, text: string, vector: Float32Array): EmbeddedJudgement {
   const rules = extractFeatures(text);
-  const sentiment = predictSentiment(heads, vector);
+  const sentiment = predictSentiment(heads, vector, rules.sentiment_score);
   const negative = sentiment.label === 'negative';
 
   const found = new Set<Topic>(rules.topics.filter((t) => t !== 'other'));

@@ -8,8 +8,8 @@ import { E5_DIM } from './e5-encoder.ts';
  * The fitted heads over e5 embeddings, as shipped in heads-v<N>.json (written
  * by `npm run train-heads`, scripts/train-review-heads.ts):
  * - sentiment: multinomial logistic regression (negative/neutral/positive)
- *   trained on human-rated review, tweet and editorial snippets and Chinese
- *   reviews (real labels);
+ *   over the embedding plus the offline rules' score, trained on human-rated
+ *   review, tweet and editorial snippets and Chinese reviews (real labels);
  * - topics and purchase intent: prototypes, the normalised mean of anchor
  *   phrases written for each (no labelled data exists for these); a
  *   prototype fires when a review is closer to it than `threshold`, set by
@@ -31,6 +31,8 @@ export const HeadsSchema = z.object({
     center: Vector,
     scale: z.number().positive(),
     weights: z.array(Vector).length(3),
+    /** Per class, the weight of the offline rules' sentiment score (the rules as a cue). */
+    ruleWeights: z.array(z.number()).length(3),
     bias: z.array(z.number()).length(3),
   }),
   topics: z.partialRecord(z.enum(TOPICS), PrototypeSchema),
@@ -65,10 +67,11 @@ export interface SentimentPrediction {
   probabilities: [number, number, number];
 }
 
-export function predictSentiment(heads: ReviewHeads, vector: Float32Array): SentimentPrediction {
-  const { center, scale, weights, bias, classes } = heads.sentiment;
+/** `ruleScore`: the offline rules' sentiment_score for the same text. */
+export function predictSentiment(heads: ReviewHeads, vector: Float32Array, ruleScore: number): SentimentPrediction {
+  const { center, scale, weights, ruleWeights, bias, classes } = heads.sentiment;
   const logits = weights.map((w, c) => {
-    let sum = bias[c]!;
+    let sum = bias[c]! + ruleWeights[c]! * ruleScore;
     for (let i = 0; i < E5_DIM; i++) sum += w[i]! * (vector[i]! - center[i]!) * scale;
     return sum;
   });
