@@ -25,7 +25,7 @@ type Topic = (typeof TOPICS)[number];
  */
 export function embeddedFeatures(heads: ReviewHeads, text: string, vector: Float32Array): EmbeddedJudgement {
   const rules = extractFeatures(text);
-  const sentiment = predictSentiment(heads, vector, rules.sentiment_score);
+  const sentiment = predictSentiment(heads, vector, rules.sentiment_score, rules.language);
   const negative = sentiment.label === 'negative';
 
   const found = new Set<Topic>(rules.topics.filter((t) => t !== 'other'));

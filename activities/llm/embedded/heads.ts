@@ -20,21 +20,24 @@ const Vector = z.array(z.number()).length(E5_DIM);
 
 const PrototypeSchema = z.object({ centroid: Vector, threshold: z.number(), anchors: z.number().int().positive() });
 
+const SentimentHeadSchema = z.object({
+  classes: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
+  /** Inputs are (embedding - center) * scale. */
+  center: Vector,
+  scale: z.number().positive(),
+  weights: z.array(Vector).length(3),
+  /** Per class, the weight of the offline rules' sentiment score (the rules as a cue). */
+  ruleWeights: z.array(z.number()).length(3),
+  bias: z.array(z.number()).length(3),
+});
+
 export const HeadsSchema = z.object({
   version: z.string().regex(/^heads-v\d+$/),
   encoder: z.string(),
   role: z.enum(['query', 'passage']),
   maxChars: z.number().int().positive(),
-  sentiment: z.object({
-    classes: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
-    /** Inputs are (embedding - center) * scale. */
-    center: Vector,
-    scale: z.number().positive(),
-    weights: z.array(Vector).length(3),
-    /** Per class, the weight of the offline rules' sentiment score (the rules as a cue). */
-    ruleWeights: z.array(z.number()).length(3),
-    bias: z.array(z.number()).length(3),
-  }),
+  /** One head per language (as the rules detect it); `en` also answers other languages. */
+  sentiment: z.object({ en: SentimentHeadSchema, zh: SentimentHeadSchema }),
   topics: z.partialRecord(z.enum(TOPICS), PrototypeSchema),
   intent: z.object({ high: PrototypeSchema, low: PrototypeSchema, none: PrototypeSchema }),
   training: z.record(z.string(), z.unknown()),
@@ -67,9 +70,9 @@ export interface SentimentPrediction {
   probabilities: [number, number, number];
 }
 
-/** `ruleScore`: the offline rules' sentiment_score for the same text. */
-export function predictSentiment(heads: ReviewHeads, vector: Float32Array, ruleScore: number): SentimentPrediction {
-  const { center, scale, weights, ruleWeights, bias, classes } = heads.sentiment;
+/** `ruleScore` and `language`: the offline rules' sentiment_score and language for the same text. */
+export function predictSentiment(heads: ReviewHeads, vector: Float32Array, ruleScore: number, language: string): SentimentPrediction {
+  const { center, scale, weights, ruleWeights, bias, classes } = language === 'zh' ? heads.sentiment.zh : heads.sentiment.en;
   const logits = weights.map((w, c) => {
     let sum = bias[c]! + ruleWeights[c]! * ruleScore;
     for (let i = 0; i < E5_DIM; i++) sum += w[i]! * (vector[i]! - center[i]!) * scale;
