@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps.ts';
 import { extractRange, planExtraction, rangeBatches, storeOutcomes, type RangeProgress } from './llm/extract-reviews.ts';
 import { FINAL_BATCH_STATUSES, batchJobStatus, readBatchJob, submitBatchJob } from './llm/batch-api.ts';
 import { OpenAIExtractor } from './llm/openai-extractor.ts';
+import { CascadeExtractor } from './llm/cascade-extractor.ts';
 import { ConfigError } from './errors.ts';
 import { DEFAULT_MAX_EXTRACT_FAILURE_SHARE, enforceExtractFailureLimit } from './llm/extract-failure-limit.ts';
 import { estimateCostUsd } from './llm/prices.ts';
@@ -75,6 +76,8 @@ export interface ExtractResult {
   /** Estimated USD from the configured price table; null when the model has no price. */
   costUsd: number | null;
   budgetExhausted: boolean;
+  /** The cascade's split (provider openai with the encoder in front): who answered, and LLM requests not made. */
+  cascade?: { encoderReviews: number; llmReviews: number; requestsSaved: number };
 }
 
 /** Heartbeat at least this often while a range runs, even inside one long LLM call. */
@@ -146,6 +149,9 @@ export function createExtractActivities(deps: ActivityDeps) {
       cachedPromptTokens: usage.cachedPromptTokens,
       costUsd: estimateCostUsd(usage, deps.llm.price),
       budgetExhausted: input.budgetExhausted,
+      ...(usage.encoderReviews !== undefined || usage.llmReviews !== undefined
+        ? { cascade: { encoderReviews: usage.encoderReviews ?? 0, llmReviews: usage.llmReviews ?? 0, requestsSaved: usage.requestsSaved ?? 0 } }
+        : {}),
     };
     await deps.warehouse.withSession(async (s) => {
       await s.run(`UPDATE runs SET stage = 'extract', llm = $llm::JSON WHERE run_id = $run_id`, {
@@ -167,6 +173,9 @@ export function createExtractActivities(deps: ActivityDeps) {
   // polls it with timers; collected results are stored and the range then runs
   // through extractReviewRange, which retries whatever the job did not answer.
   function openaiExtractor(): OpenAIExtractor {
+    if (deps.extractor instanceof CascadeExtractor) {
+      throw new ConfigError('Batch API mode sends every review to the LLM: unset PERSONAFLOW_CASCADE_THRESHOLD to use it');
+    }
     if (!(deps.extractor instanceof OpenAIExtractor)) {
       throw new ConfigError(`Batch API mode needs PERSONAFLOW_LLM_PROVIDER=openai (the extractor is "${deps.extractor.name}")`);
     }

@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps.ts';
 import { buildFeaturesSql } from './warehouse/features-sql.ts';
 import { runSchema } from './warehouse/schema.ts';
-import { PROMPT_VERSION } from './llm/review-features.ts';
+import { promptVersionOf } from './llm/review-features.ts';
 import type { ExtractorSpec } from './run-plan.ts';
 import { enforceShrinkGuard } from './shrink-guard.ts';
 
@@ -27,7 +27,7 @@ export function createBuildFeatures(deps: ActivityDeps) {
           as_of: input.asOf,
           extractor: input.extractor?.extractor ?? deps.extractor.name,
           model: input.extractor?.model ?? deps.extractor.model,
-          prompt_version: input.extractor?.promptVersion ?? PROMPT_VERSION,
+          prompt_version: input.extractor?.promptVersion ?? promptVersionOf(deps.extractor),
         });
         // Before train and publish: a much emptier version than the current one needs force.
         await enforceShrinkGuard(s, { runId: input.runId, schema, asOf: input.asOf });

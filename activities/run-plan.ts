@@ -5,7 +5,7 @@ import type { ProfileRunInput } from '../workflows/types.ts';
 import { ensureWarehouseSchema } from './warehouse/schema.ts';
 import { fingerprintOf } from './checkpoints-fingerprint.ts';
 import { reusableCheckpoints, type ReusableStage } from './checkpoints.ts';
-import { PROMPT_VERSION } from './llm/review-features.ts';
+import { promptVersionOf } from './llm/review-features.ts';
 import { DEFAULT_MAX_EXTRACT_FAILURE_SHARE } from './llm/extract-failure-limit.ts';
 
 /** What profileRun hands startRun: its whole input (asOf resolved) plus the run's ids. */
@@ -60,7 +60,7 @@ export function createStartRun(deps: ActivityDeps) {
       const settings: RunPlan['settings'] = {
         extractor: deps.extractor.name,
         model: deps.extractor.model,
-        promptVersion: PROMPT_VERSION,
+        promptVersion: promptVersionOf(deps.extractor),
         maxRejectShare: input.maxRejectShare ?? deps.maxRejectShare,
         maxExtractFailureShare: input.maxExtractFailureShare ?? deps.maxExtractFailureShare ?? DEFAULT_MAX_EXTRACT_FAILURE_SHARE,
         k: input.k ?? null,
@@ -102,7 +102,7 @@ async function recordRun(deps: ActivityDeps, input: StartRunInput): Promise<void
 /** An activity asked to work with another extractor than this worker's: workers of one deployment must agree. */
 export function checkExtractor(deps: ActivityDeps, spec: ExtractorSpec | undefined): void {
   if (!spec) return;
-  const mine = { extractor: deps.extractor.name, model: deps.extractor.model, promptVersion: PROMPT_VERSION };
+  const mine = { extractor: deps.extractor.name, model: deps.extractor.model, promptVersion: promptVersionOf(deps.extractor) };
   if (mine.extractor !== spec.extractor || mine.model !== spec.model || mine.promptVersion !== spec.promptVersion) {
     throw new ConfigError(
       `this run was planned with review extractor ${spec.extractor}/${spec.model} (prompt ${spec.promptVersion}), ` +

@@ -8,7 +8,7 @@ import { loadSources } from '../activities/warehouse/load-sources.ts';
 import { buildFeaturesSql } from '../activities/warehouse/features-sql.ts';
 import { extractReviews } from '../activities/llm/extract-reviews.ts';
 import { OfflineExtractor } from '../activities/llm/offline-extractor.ts';
-import { PROMPT_VERSION } from '../activities/llm/review-features.ts';
+import { promptVersionOf } from '../activities/llm/review-features.ts';
 import type { FeatureRow } from '../activities/model/feature-row.ts';
 
 /**
@@ -44,7 +44,7 @@ export async function pipelineFeatures(sourceDir: string, asOf: string): Promise
         as_of: asOf,
         extractor: extractor.name,
         model: extractor.model,
-        prompt_version: PROMPT_VERSION,
+        prompt_version: promptVersionOf(extractor),
       });
       return s.all<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
     });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Idempotent setup used by `npm run demo` and `npm test`: npm dependencies as
 // locked, the compiled CLI in dist/ (scripts/build.mjs; only when a source is
-// newer), then a Temporal CLI (unless TEMPORAL_ADDRESS points at a cluster).
+// newer), the review encoder (the default extractor's model), then a Temporal
+// CLI (unless TEMPORAL_ADDRESS points at a cluster).
 // Fast when everything is already there.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT, findTemporalCli, installTemporalCli } from './temporal-cli.mjs';
 import { ensureLocalModel } from './local-model.mjs';
 import { ensureDuckdbExtensions } from './duckdb-extensions.mjs';
+import { ensureE5Model } from './e5-model.mjs';
 
 function depsInstalled() {
   const marker = join(PROJECT_ROOT, 'node_modules', '.package-lock.json');
@@ -28,6 +30,8 @@ async function main() {
   // After npm ci: the build needs esbuild from node_modules.
   const { buildDist } = await import('./build.mjs');
   if (await buildDist()) console.error('personaflow: compiled the CLI into dist/');
+  // Always: the default `embedded` extractor, the demo and the tests use it.
+  ensureE5Model();
   // Opt-in: the local LLM provider without a model of one's own, or CI asking
   // for the model so the local-model tests run (PERSONAFLOW_FETCH_LOCAL_MODEL=1).
   const wantsLocal = process.env.PERSONAFLOW_LLM_PROVIDER === 'local' && !process.env.PERSONAFLOW_LOCAL_MODEL;

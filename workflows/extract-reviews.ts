@@ -152,7 +152,10 @@ export async function extractReviewsWorkflow(input: ExtractReviewsInput): Promis
     state.extracted += result.extracted;
     state.failed += result.failed;
     state.skipped += result.skipped;
-    for (const key of Object.keys(state.usage) as Array<keyof ExtractionUsage>) state.usage[key] += result.usage[key];
+    // Every key the range reported, the cascade's optional counters included.
+    for (const [key, value] of Object.entries(result.usage) as Array<[keyof ExtractionUsage, number | undefined]>) {
+      state.usage[key] = (state.usage[key] ?? 0) + (value ?? 0);
+    }
     if (result.budgetExhausted) state.budgetExhausted = true;
   }
 
@@ -204,6 +207,8 @@ async function batchJobRange(
   const collected = await collectReviewBatchJob({ ...range, batchId });
   const rest = await extractReviewRange(range);
   const usage = { ...rest.usage };
-  for (const key of Object.keys(usage) as Array<keyof ExtractionUsage>) usage[key] += collected.usage[key];
+  for (const [key, value] of Object.entries(collected.usage) as Array<[keyof ExtractionUsage, number | undefined]>) {
+    usage[key] = (usage[key] ?? 0) + (value ?? 0);
+  }
   return { ...rest, usage };
 }

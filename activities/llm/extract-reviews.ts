@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import type { Session, Warehouse } from '../warehouse/warehouse.ts';
 import { redactPII } from './redact.ts';
 import {
-  PROMPT_VERSION,
+  CASCADE_USAGE_KEYS,
   emptyUsage,
+  promptVersionOf,
   type ExtractionOutcome,
   type ExtractionUsage,
   type ReviewFeatureExtractor,
@@ -53,9 +54,9 @@ export function normaliseForHash(text: string): string {
  * number share one extraction (the extractor would see the same text anyway).
  * NUL separators keep ("ab", "c") and ("a", "bc") apart.
  */
-export function contentHash(redactedText: string, extractor: { name: string; model: string }): string {
+export function contentHash(redactedText: string, extractor: { name: string; model: string; promptVersion?: string }): string {
   return createHash('sha256')
-    .update([normaliseForHash(redactedText), extractor.name, extractor.model, PROMPT_VERSION].join('\u0000'))
+    .update([normaliseForHash(redactedText), extractor.name, extractor.model, promptVersionOf(extractor)].join('\u0000'))
     .digest('hex');
 }
 
@@ -264,8 +265,8 @@ function checkSchema(schema: string): void {
   if (!SAFE_SCHEMA.test(schema)) throw new Error(`unsafe run schema name "${schema}"`);
 }
 
-function featureKey(extractor: { name: string; model: string }): FeatureKey {
-  return { extractor: extractor.name, model: extractor.model, promptVersion: PROMPT_VERSION };
+function featureKey(extractor: { name: string; model: string; promptVersion?: string }): FeatureKey {
+  return { extractor: extractor.name, model: extractor.model, promptVersion: promptVersionOf(extractor) };
 }
 
 /** One row per pending review: its group number and hash. No text: the range step reads it from the run's reviews. */
@@ -566,6 +567,9 @@ function addUsage(total: ExtractionUsage, usage: ExtractionUsage): void {
   total.promptTokens += usage.promptTokens;
   total.completionTokens += usage.completionTokens;
   total.cachedPromptTokens += usage.cachedPromptTokens;
+  for (const key of CASCADE_USAGE_KEYS) {
+    if (usage[key] !== undefined) total[key] = (total[key] ?? 0) + usage[key];
+  }
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

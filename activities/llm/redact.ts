@@ -15,8 +15,11 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}
 /** Scheme or www. URLs, up to whitespace or a closing bracket/quote; trailing punctuation is kept out. */
 const URL = /\b(?:https?:\/\/|www\.)[^\s<>"'()\[\]{}，。！？、（）]+[^\s<>"'()\[\]{}，。！？、（）.,;:!?]/gi;
 
-/** 4-4-4-4(-3) groups (Visa, Mastercard, ...), 4-6-5 (Amex), or an unbroken run of 13-19 digits. */
-const CARD = /(?<![\d.+])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{5}|\d{13,19})(?![\d.])/g;
+/**
+ * 4-4-4-4(-3) groups (Visa, Mastercard, ...), 4-6-5 (Amex), or an unbroken run of 13-19 digits.
+ * Not followed by a digit or a decimal part, but a full stop ending the sentence is fine.
+ */
+const CARD = /(?<![\d.+])(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -]?)\d{6}\2\d{5}|\d{13,19})(?!\d|\.\d)/g;
 
 const PHONE_PATTERNS: RegExp[] = [
   // International: +CC then 2-5 digit groups, e.g. +1 415-555-0132, +86 138-0013-8000, +44 20 7946 0958.
@@ -30,10 +33,10 @@ const PHONE_PATTERNS: RegExp[] = [
   // Chinese landline with area code: 010-12345678, 0755-1234567.
   /(?<!\d)0\d{2,3}-\d{7,8}(?!\d)/g,
   // National numbers with a trunk 0 in groups: 020 7946 0958, 030 1234 5678, 06 12 34 56 78.
-  /(?<![\w.]|\d[ .-])0\d{1,4}(?:[ .-]\d{2,4}){2,4}(?![\d.,])/g,
+  /(?<![\w.]|\d[ .-])0\d{1,4}(?:[ .-]\d{2,4}){2,4}(?!\d|[.,]\d)/g,
   // An unbroken 10-11 digit run (4155550132, 02079460958): too long for a price,
   // a size or a year, too short for a card.
-  /(?<![\w.+])\d{10,11}(?![\d.,])/g,
+  /(?<![\w.+])\d{10,11}(?!\d|[.,]\d)/g,
 ];
 
 /** Fewer digits than this is not a phone number, whatever its shape. */

@@ -53,7 +53,16 @@ export interface ExtractionUsage {
   promptTokens: number;
   completionTokens: number;
   cachedPromptTokens: number;
+  /** Cascade only: reviews the encoder answered itself (absent for other extractors). */
+  encoderReviews?: number;
+  /** Cascade only: reviews the encoder was unsure of, sent on to the LLM. */
+  llmReviews?: number;
+  /** Cascade only: LLM requests not made because the encoder answered a whole batch. */
+  requestsSaved?: number;
 }
+
+/** The cascade's optional counters, summed like the others when present. */
+export const CASCADE_USAGE_KEYS = ['encoderReviews', 'llmReviews', 'requestsSaved'] as const;
 
 export interface BatchResult {
   /** One outcome per input review, in any order, matched by id. */
@@ -72,7 +81,17 @@ export interface ReviewFeatureExtractor {
   readonly name: string;
   /** Recorded as `model` in review_features. */
   readonly model: string;
+  /**
+   * Recorded as `prompt_version` and part of the cache key; default
+   * PROMPT_VERSION. Extractors with a fitted artifact (the embedded heads)
+   * add its version, so new heads mean new extractions.
+   */
+  readonly promptVersion?: string;
   extractBatch(reviews: ReviewInput[], signal?: AbortSignal): Promise<BatchResult>;
+}
+
+export function promptVersionOf(extractor: { name: string; promptVersion?: string }): string {
+  return extractor.promptVersion ?? PROMPT_VERSION;
 }
 
 export const emptyUsage = (): ExtractionUsage => ({

@@ -11,6 +11,9 @@ describe('redactPII', () => {
     ['card 4111-1111-1111-1111', 'card [CARD]'],
     ['amex 3782 822463 10005', 'amex [CARD]'],
     ['number 4111111111111111', 'number [CARD]'],
+    // A full stop after the number ends the sentence; it is no decimal part.
+    ['My card is 4111 1111 1111 1111.', 'My card is [CARD].'],
+    ['charged 4111111111111111, twice', 'charged [CARD], twice'],
   ])('replaces %j', (input, expected) => {
     expect(redactPII(input)).toBe(expected);
   });
@@ -27,6 +30,8 @@ describe('redactPII', () => {
     ['415.555.0132', '[PHONE]'],
     ['+44 20 7946 0958', '[PHONE]'],
     ['座机 010-12345678', '座机 [PHONE]'],
+    ['ring me on 020 7946 0958.', 'ring me on [PHONE].'],
+    ['or 4155550132.', 'or [PHONE].'],
   ])('replaces phone %j', (input, expected) => {
     expect(redactPII(input)).toBe(expected);
   });
