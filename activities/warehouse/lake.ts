@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { ConfigError, StoreUnavailableError } from '../errors.ts';
 import { literal as quoteLiteral } from './sql-quote.ts';
 
@@ -30,14 +30,7 @@ export const LAKE = 'lake';
 export const WORK = 'work';
 
 /** Extensions come from the project's own folder (scripts/duckdb-extensions.mjs), never from the network. */
-export const EXTENSION_DIR = process.env.PERSONAFLOW_DUCKDB_EXTENSIONS ?? join(projectRoot(), '.tools', 'duckdb-extensions');
-
-/** The folder holding package.json above this file: the same from the sources and from the compiled CLI in dist/. */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
+export const EXTENSION_DIR = process.env.PERSONAFLOW_DUCKDB_EXTENSIONS ?? join(PROJECT_ROOT, '.tools', 'duckdb-extensions');
 
 export type CatalogKind = 'sqlite' | 'postgres';
 

@@ -1,3 +1,4 @@
+import { openTestStore } from '../support/store.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CascadeExtractor } from '../../activities/llm/cascade-extractor.ts';
 import { createExtractor } from '../../activities/llm/create-extractor.ts';
@@ -95,7 +96,7 @@ describe('CascadeExtractor', () => {
 describe('the cascade through the extraction stage', () => {
   let warehouse: Warehouse;
   beforeEach(async () => {
-    warehouse = await Warehouse.open(':memory:');
+    warehouse = await openTestStore();
     await warehouse.withSession((s) => ensureWarehouseSchema(s));
   });
   afterEach(() => warehouse.close());

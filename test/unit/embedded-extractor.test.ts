@@ -1,3 +1,4 @@
+import { openTestStore } from '../support/store.ts';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedExtractor } from '../../activities/llm/embedded/embedded-extractor.ts';
 import { HEADS_PATH, HeadsSchema, loadHeads } from '../../activities/llm/embedded/heads.ts';
@@ -92,7 +93,7 @@ describe('EmbeddedExtractor', () => {
 describe('EmbeddedExtractor through the extraction stage', () => {
   let warehouse: Warehouse;
   beforeEach(async () => {
-    warehouse = await Warehouse.open(':memory:');
+    warehouse = await openTestStore();
     await warehouse.withSession((s) => ensureWarehouseSchema(s));
   });
   afterEach(() => warehouse.close());

@@ -1,3 +1,6 @@
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../project-root.ts';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.ts';
@@ -44,7 +47,8 @@ export const HeadsSchema = z.object({
 });
 export type ReviewHeads = z.infer<typeof HeadsSchema>;
 
-export const HEADS_PATH = new URL('./heads-v1.json', import.meta.url);
+// From the project root, not this file: the compiled CLI runs from dist/.
+export const HEADS_PATH = pathToFileURL(join(PROJECT_ROOT, 'activities', 'llm', 'embedded', 'heads-v1.json'));
 
 export function loadHeads(path: string | URL = HEADS_PATH): ReviewHeads {
   let raw: unknown;
