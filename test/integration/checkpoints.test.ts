@@ -12,7 +12,8 @@ describe('stage checkpoints', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await createHarness('checkpoints', inject('temporalAddress'));
+    // The default extractor (embedded e5 + heads) through a real workflow, its cache making reruns free.
+    h = await createHarness('checkpoints', inject('temporalAddress'), { env: { PERSONAFLOW_LLM_PROVIDER: 'embedded' } });
     await h.startWorker();
   });
 

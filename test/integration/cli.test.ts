@@ -26,6 +26,8 @@ describe('personaflow CLI', () => {
       PERSONAFLOW_HOME: home,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       PERSONAFLOW_TASK_QUEUE: `cli-${process.pid}-${Date.now()}`,
+      // The CLI's behaviour, not extraction: the offline rules keep these runs short.
+      PERSONAFLOW_LLM_PROVIDER: 'offline',
     };
   });
 

@@ -26,8 +26,7 @@ describe('the DuckLake store', () => {
   let versionOne: unknown[];
 
   beforeAll(async () => {
-    // Offline rules: these checks are about the store, not review features.
-    h = await createHarness('store', inject('temporalAddress'), { env: { PERSONAFLOW_KEEP_VERSIONS: '2', PERSONAFLOW_LLM_PROVIDER: 'offline' } });
+    h = await createHarness('store', inject('temporalAddress'), { env: { PERSONAFLOW_KEEP_VERSIONS: '2' } });
     await h.startWorker();
   });
   afterAll(async () => {

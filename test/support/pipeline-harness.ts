@@ -31,7 +31,17 @@ export async function createHarness(
 ): Promise<Harness> {
   const home = mkdtempSync(join(tmpdir(), `personaflow-${name}-`));
   const taskQueue = `${name}-${process.pid}-${Date.now()}`;
-  const env = { PERSONAFLOW_HOME: home, PERSONAFLOW_TASK_QUEUE: taskQueue, TEMPORAL_ADDRESS: address, ...options.env };
+  // The offline rules unless a test asks for another extractor: these tests are
+  // about orchestration and the store, and the embedded model extracts about 12
+  // reviews/s on this 2-core machine (its own tests: test/unit/embedded-*.test.ts,
+  // and through Temporal in test/integration/checkpoints.test.ts).
+  const env = {
+    PERSONAFLOW_HOME: home,
+    PERSONAFLOW_TASK_QUEUE: taskQueue,
+    TEMPORAL_ADDRESS: address,
+    PERSONAFLOW_LLM_PROVIDER: 'offline',
+    ...options.env,
+  };
   const config = loadConfig(env);
   const source = join(home, 'sample');
   await generateSampleData({ outDir: source, scale: options.customers ?? 200, asOf: new Date(SAMPLE_AS_OF) });
