@@ -103,7 +103,7 @@ export async function run(args: string[]): Promise<void> {
     const sortedPublish = [...publishSeconds].sort((a, b) => a - b);
     const kept = await warehouse.withSession((s) => s.all<{ v: number }>('SELECT DISTINCT version AS v FROM profiles ORDER BY 1'));
     console.log(`store bench: ${customers} customers, ${versions} versions published, retention keeps ${keep}`);
-    console.log(`publish: median ${quantile(sortedPublish, 0.5).toFixed(2)} s, max ${sortedPublish.at(-1)!.toFixed(2)} s (one DuckLake transaction + retention + report)`);
+    console.log(`publish: median ${quantile(sortedPublish, 0.5).toFixed(2)} s, max ${sortedPublish.at(-1)!.toFixed(2)} s (one DuckLake transaction + retention + snapshot expiry)`);
     console.log(`reader (one read-only attachment, select count(*) from current_profiles): ${latencies.length} queries, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, errors ${reads.filter((r) => r.error).length}`);
     console.log(`kept versions: ${kept.length} (${kept[0]?.v}..${kept.at(-1)?.v})`);
     console.log(`disk: readers' lake data ${(du(lake.dataPath) / 2 ** 20).toFixed(1)} MiB, catalog ${(statSync(lake.catalog.slice('sqlite:'.length)).size / 2 ** 20).toFixed(1)} MiB, work lake data ${(du(lake.work.dataPath) / 2 ** 20).toFixed(1)} MiB`);
