@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { Warehouse } from '../activities/warehouse/warehouse.ts';
+import { embeddedLake } from '../activities/warehouse/lake.ts';
+import { ensureWarehouseSchema } from '../activities/warehouse/schema.ts';
 import { buildDist } from '../scripts/build.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/personaflow.js', import.meta.url));
@@ -31,10 +33,10 @@ export async function run(args: string[]): Promise<void> {
   await buildDist();
   const home = mkdtempSync(join(tmpdir(), 'personaflow-bench-cli-'));
   try {
-    // An outputs file for `query` to open (read-only, as every query does).
-    const instance = await DuckDBInstance.create(join(home, 'outputs.duckdb'));
-    (await instance.connect()).closeSync();
-    instance.closeSync();
+    // A store for `query` to attach (read-only and locked down, as every query does).
+    const store = await Warehouse.openLake(embeddedLake(home));
+    await store.withSession(ensureWarehouseSchema);
+    store.close();
     const env = { PERSONAFLOW_HOME: home };
     const cases: Array<[string, string[], number | undefined]> = [
       ['node -e 0', ['-e', '0'], undefined],
