@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
 import { splitSchema } from './warehouse/sql-quote.ts';
 import { ConfigError } from './errors.ts';
-import { runSchema } from './warehouse/schema.ts';
+import { runSchema, runSchemaName } from './warehouse/schema.ts';
 import type { Session } from './warehouse/warehouse.ts';
 import { recommendationsSql } from './warehouse/recommendations-sql.ts';
 import type { FeatureRow } from './model/feature-row.ts';
@@ -77,7 +77,7 @@ export function createTrainSegments(deps: ActivityDeps) {
         const segmentOf = result.assignments.map((i) => match.segmentIds[i]!);
         const ariVsPrevious = previous === undefined ? undefined : await ariWithPreviousVersion(s, previous.version, rows, segmentOf);
 
-        const modelVersion = `model-${schema.slice(4)}`;
+        const modelVersion = `model-${runSchemaName(input.runId).slice(4)}`; // run_<hex> -> model-<hex>
         const artifact: ModelArtifact = {
           artifactVersion: MODEL_ARTIFACT_VERSION,
           featureSpecVersion: FEATURE_SPEC_VERSION,

@@ -67,6 +67,7 @@ describe('train stage across two versions', () => {
   it('scores the classifier on a held-out split and keeps segment ids on a retrain of the same data', () => {
     const [first, second] = trained;
     expect(first!.heldOutMacroF1).toBeGreaterThan(0.9);
+    expect(first!.modelVersion).toMatch(/^model-[0-9a-f]{16}$/); // derived from the run's staging schema name
     expect(first!.previousModelVersion).toBeUndefined();
     expect(first!.newSegments).toHaveLength(first!.k);
     expect(second!.previousModelVersion).toBe(first!.modelVersion);
