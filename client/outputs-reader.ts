@@ -4,6 +4,7 @@ import { UsageError } from './usage-error.ts';
 import { DataError } from './cli-errors.ts';
 import { Session, Warehouse, type Row } from '../activities/warehouse/warehouse.ts';
 import { describeCatalog, sqliteCatalogFile, type LakeConfig } from '../activities/warehouse/lake.ts';
+import { literal as quoteLiteral } from '../activities/warehouse/sql-quote.ts';
 
 export interface ReadOptions {
   /** A published profile version: the session sees the store exactly as that version's snapshot left it. */
@@ -46,6 +47,26 @@ async function snapshotOf(lake: LakeConfig, version: number): Promise<number> {
 /** Statements a reader may run: queries and their plans. Everything else is refused before it runs. */
 const READ_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
 
+/**
+ * DuckLake's maintenance functions are table functions a SELECT can call
+ * (`SELECT * FROM ducklake_merge_adjacent_files('lake')`): on a read-only
+ * attach most fail at commit, but some would write or delete data files
+ * first. A reader has no business calling them, so they are refused by name
+ * in the parsed statement (json_serialize_sql), with or without the prefix.
+ */
+const MAINTENANCE = /^(ducklake_)?(merge_adjacent_files|rewrite_data_files|cleanup_old_files|delete_orphaned_files|expire_snapshots|flush_inlined_data|add_data_files|set_option|set_commit_message)$/i;
+
+async function refuseMaintenanceFunctions(session: Session, sql: string): Promise<void> {
+  const row = await session.one<{ tree: string }>(`SELECT json_serialize_sql(${quoteLiteral(sql)}) AS tree`);
+  const names = new Set<string>();
+  JSON.parse(row?.tree ?? '{}', (key, value: unknown) => {
+    if (key === 'function_name' && typeof value === 'string') names.add(value);
+    return value;
+  });
+  const refused = [...names].filter((name) => MAINTENANCE.test(name));
+  if (refused.length > 0) throw new UsageError(`query is read-only: ${refused.join(', ')} changes the store and is for workers only`);
+}
+
 /** Runs one query against the published outputs (read-only: other statements are refused). */
 export function queryOutputs(lake: LakeConfig, sql: string, options: ReadOptions = {}): Promise<Row[]> {
   return withOutputsSession(
@@ -57,6 +78,7 @@ export function queryOutputs(lake: LakeConfig, sql: string, options: ReadOptions
       if (!READ_STATEMENTS.has(prepared.statementType)) {
         throw new UsageError(`query is read-only: only SELECT (and EXPLAIN) statements run here, got ${StatementType[prepared.statementType]}`);
       }
+      await refuseMaintenanceFunctions(session, sql);
       return session.all(sql);
     },
     options,

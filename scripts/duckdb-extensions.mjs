@@ -1,10 +1,15 @@
 // Installs the DuckDB extensions the store needs (ducklake, sqlite, postgres,
 // httpfs) into a project-owned folder, from PyPI's duckdb-extension-* wheels:
-// DuckDB-signed binaries that DuckDB checks on load. DuckDB refuses an
+// DuckDB-signed binaries. Their signatures are checked here, once, at install
+// (a LOAD with signature checking on), and a manifest records each file's
+// size, mtime and sha256: processes then skip DuckDB's per-LOAD re-check
+// (~250 ms of every command's start-up) for files that still match it
+// (activities/warehouse/extension-trust.ts). DuckDB refuses an
 // extension built for another version, so the wheels are pinned to the exact
 // DuckDB of @duckdb/node-api (upgrade both together). Runs after npm ci.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './temporal-cli.mjs';
@@ -12,12 +17,20 @@ import { PROJECT_ROOT } from './temporal-cli.mjs';
 export const DUCKDB_VERSION = '1.5.5';
 export const EXTENSIONS = ['ducklake', 'sqlite', 'postgres', 'httpfs'];
 export const EXTENSION_DIR = join(PROJECT_ROOT, '.tools', 'duckdb-extensions');
-const MARKER = join(EXTENSION_DIR, `installed-${DUCKDB_VERSION}.json`);
+/** Written after every extension loaded with its signature checked; read by activities/warehouse/extension-trust.ts. */
+export const MANIFEST = join(EXTENSION_DIR, `verified-${DUCKDB_VERSION}.json`);
+/** DuckDB's file names for the extensions (sqlite and postgres are *_scanner). */
+const FILE_OF = { ducklake: 'ducklake', sqlite: 'sqlite_scanner', postgres: 'postgres_scanner', httpfs: 'httpfs' };
 
 export function extensionsInstalled() {
-  if (!existsSync(MARKER)) return false;
-  const done = JSON.parse(readFileSync(MARKER, 'utf8'));
-  return EXTENSIONS.every((name) => done.includes(name));
+  if (!existsSync(MANIFEST)) return false;
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  return EXTENSIONS.every((name) => manifest.files?.[name] && existsSync(manifest.files[name].path));
+}
+
+function manifestEntry(path) {
+  const stat = statSync(path, { bigint: true });
+  return { path, bytes: Number(stat.size), mtimeNs: String(stat.mtimeNs), sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
 }
 
 /** Downloads the pinned wheels, unpacks each .duckdb_extension and INSTALLs it (once). */
@@ -57,13 +70,18 @@ export async function ensureDuckdbExtensions(log = console.error) {
         const file = join(unpacked, `duckdb_extension_${name}`, 'extensions', `v${DUCKDB_VERSION}`, `${name}.duckdb_extension`);
         if (!existsSync(file)) throw new Error(`the wheel duckdb-extension-${name}==${DUCKDB_VERSION} holds no ${file}`);
         await connection.run(`INSTALL '${file.replaceAll("'", "''")}'`);
-        await connection.run(`LOAD ${name}`); // checks the signature now rather than at the first run
+        await connection.run(`LOAD ${name}`); // DuckDB checks the signature here
       }
+      const platform = (await connection.runAndReadAll('PRAGMA platform')).getRowObjects()[0].platform;
+      const files = {};
+      for (const name of EXTENSIONS) {
+        files[name] = manifestEntry(join(EXTENSION_DIR, `v${DUCKDB_VERSION}`, String(platform), `${FILE_OF[name]}.duckdb_extension`));
+      }
+      writeFileSync(MANIFEST, JSON.stringify({ duckdb: DUCKDB_VERSION, verifiedAt: new Date().toISOString(), files }, null, 2));
     } finally {
       connection.closeSync();
       instance.closeSync();
     }
-    writeFileSync(MARKER, JSON.stringify(EXTENSIONS));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

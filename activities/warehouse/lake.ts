@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { ConfigError, StoreUnavailableError } from '../errors.ts';
 import { literal as quoteLiteral } from './sql-quote.ts';
+import { verifiedAtInstall } from './extension-trust.ts';
 
 /**
  * Where the store lives: a DuckLake, i.e. a catalog database (SQLite on one
@@ -64,17 +65,20 @@ export async function openLakeInstance(
     if (catalogFile) mkdirSync(dirname(catalogFile), { recursive: true });
     if (isLocalPath(lake.dataPath)) mkdirSync(lake.dataPath, { recursive: true });
   }
+  const extensions = ['ducklake', kind, ...(isLocalPath(lake.dataPath) ? [] : ['httpfs'])];
   const config: Record<string, string> = {
     extension_directory: EXTENSION_DIR,
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
   };
+  // Signatures were checked at bootstrap; skip the re-check only for those exact files (extension-trust.ts).
+  if (verifiedAtInstall(EXTENSION_DIR, extensions)) config.allow_unsigned_extensions = 'true';
   if (options.threads) config.threads = String(options.threads);
   if (options.memoryLimit) config.memory_limit = options.memoryLimit;
   const instance = await DuckDBInstance.create(':memory:', config);
   const connection = await instance.connect();
   try {
-    for (const ext of ['ducklake', kind, ...(isLocalPath(lake.dataPath) ? [] : ['httpfs'])]) {
+    for (const ext of extensions) {
       await connection.run(`LOAD ${ext}`).catch((error: unknown) => {
         throw new ConfigError(
           `DuckDB extension ${ext} is not installed in ${EXTENSION_DIR}: run \`npm run bootstrap\` (${(error as Error).message.split('\n')[0]})`,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../worker/config.ts';
 import { PROJECT_ROOT } from '../../scripts/temporal-cli.mjs';
-import { checkDisk, checkLlm, checkModelFiles, checkStore, checkTemporal, doctorExitCode, type Check } from '../doctor-checks.ts';
+import { checkDisk, checkExtensions, checkLlm, checkModelFiles, checkStore, checkTemporal, doctorExitCode, type Check } from '../doctor-checks.ts';
 import { CliError, type ExitCode } from '../cli-errors.ts';
 
 /** Carries doctor's exit code to the one error handler without printing anything more. */
@@ -21,6 +21,7 @@ export function registerDoctor(program: Command): void {
       const checks: Check[] = [
         ...(await checkTemporal(config)),
         ...(await checkStore(config)),
+        ...(await checkExtensions()),
         ...(await checkLlm(config)),
         ...checkModelFiles(PROJECT_ROOT, config),
         ...checkDisk(config),

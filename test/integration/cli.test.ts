@@ -151,7 +151,7 @@ describe('personaflow CLI', () => {
       const good = await runCli(['doctor', '--json'], { ...env, ...llm });
       expect(good.code, good.stdout + good.stderr).toBe(0);
       const checks = (JSON.parse(good.stdout) as { checks: Array<{ name: string; status: string }> }).checks;
-      expect(Object.fromEntries(checks.map((c) => [c.name, c.status]))).toMatchObject({ temporal: 'ok', store: 'ok', llm: 'ok', disk: 'ok' });
+      expect(Object.fromEntries(checks.map((c) => [c.name, c.status]))).toMatchObject({ temporal: 'ok', store: 'ok', extensions: 'ok', llm: 'ok', disk: 'ok' });
       expect(fake.requests.filter((r) => r.url.includes('/chat/completions'))).toHaveLength(1);
     } finally {
       await fake.close();
