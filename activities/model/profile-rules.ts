@@ -3,7 +3,7 @@ import type { CustomerValue } from './clv/customer-value.ts';
 
 /**
  * Per-customer labels published next to the segment: value tier and churn
- * risk. With a fitted BG/NBD + Gamma-Gamma model (clv/customer-value.ts,
+ * risk. With a fitted MBG/NBD + Gamma-Gamma model (clv/customer-value.ts,
  * every run with repeat buyers) both come from it:
  *
  * Value tier, by predicted_clv against the buyers' quantiles of it:
@@ -15,8 +15,8 @@ import type { CustomerValue } from './clv/customer-value.ts';
  *   high    P(no order) >= 0.75
  *   medium  P(no order) >= 0.4
  *   low     otherwise
- * (1 - p_alive alone cannot be the score: BG/NBD gives p_alive = 1 to every
- * one-order customer, however long ago that order was; see docs/segmentation.md.)
+ * (rather than 1 - p_alive alone, which leaves out the chance that a live
+ * customer stays quiet over the horizon; see docs/segmentation.md.)
  *
  * Never-ordered customers are outside the model: value tier low; churn risk
  * high when tenure > 90 days, else medium.

@@ -1,4 +1,4 @@
-// BG/NBD and Gamma-Gamma (activities/model/clv/): special functions, the
+// BG/NBD, MBG/NBD and Gamma-Gamma (activities/model/clv/): special functions, the
 // minimiser, parameter recovery on data simulated from known parameters, and
 // the per-customer values. Agreement with lifetimes on CDNOW is measured by
 // `npm run bench -- clv` (it needs lifetimes' data).
@@ -24,8 +24,12 @@ function gamma(shape: number): number {
   }
 }
 
-/** Customers of a BG/NBD world: Poisson purchases at rate lambda, dropout with probability p after each repeat. */
-function simulateBgNbd(n: number, r: number, alpha: number, a: number, b: number): RepeatSummary[] {
+/**
+ * Customers of a BG/NBD world: Poisson purchases at rate lambda, dropout with
+ * probability p after each repeat; in the MBG/NBD world the coin is tossed at
+ * the first purchase too.
+ */
+function simulateBgNbd(n: number, r: number, alpha: number, a: number, b: number, variant: 'bg' | 'mbg' = 'bg'): RepeatSummary[] {
   return Array.from({ length: n }, () => {
     const lambda = gamma(r) / alpha;
     const ga = gamma(a);
@@ -34,6 +38,7 @@ function simulateBgNbd(n: number, r: number, alpha: number, a: number, b: number
     let t = 0;
     let x = 0;
     let tx = 0;
+    if (variant === 'mbg' && random() < p) return { x, tx, T };
     for (;;) {
       t += -Math.log(1 - random()) / lambda;
       if (t > T) break;
@@ -89,6 +94,24 @@ describe('BG/NBD', () => {
     expect(probabilityNoPurchase(p, { x: 4, tx: 50, T: 300 }, 180)).toBeGreaterThan(1 - gone);
   });
 
+  it('MBG/NBD recovers its parameters, and gives one-order customers a P(alive) that falls with time', () => {
+    const truth = { r: 0.6, alpha: 50, a: 0.7, b: 1.5 };
+    const { params } = fitBgNbd(simulateBgNbd(20_000, truth.r, truth.alpha, truth.a, truth.b, 'mbg'), 'mbg');
+    for (const name of ['r', 'alpha', 'a', 'b'] as const) {
+      expect(params[name] / truth[name], name).toBeGreaterThan(0.75);
+      expect(params[name] / truth[name], name).toBeLessThan(1.3);
+    }
+    const fresh = probabilityAlive(params, { x: 0, tx: 0, T: 10 }, 'mbg');
+    const old = probabilityAlive(params, { x: 0, tx: 0, T: 400 }, 'mbg');
+    expect(fresh).toBeLessThan(1);
+    expect(old).toBeLessThan(fresh);
+    // One order long ago vs the same customer with a recent repeat: the repeat keeps them alive.
+    expect(probabilityAlive(params, { x: 1, tx: 390, T: 400 }, 'mbg')).toBeGreaterThan(old);
+    expect(expectedPurchases(params, { x: 0, tx: 0, T: 400 }, 180, 'mbg')).toBeLessThan(expectedPurchases(params, { x: 0, tx: 0, T: 10 }, 180, 'mbg'));
+    // With no dropout odds left the two variants differ only by the one-order case.
+    expect(probabilityAlive(params, { x: 0, tx: 0, T: 400 }, 'bg')).toBe(1);
+  });
+
   it('rejects impossible summaries', () => {
     expect(() => fitBgNbd([{ x: 1, tx: 10, T: 5 }, { x: 0, tx: 0, T: 5 }])).toThrow(/tx <= T/);
   });
@@ -132,7 +155,7 @@ describe('customer value', () => {
     );
     rows.push(row(null, 0, 0, 0));
     const model = fitCustomerValue(rows, 90)!;
-    expect(model).toMatchObject({ kind: 'bgnbd+gamma-gamma', timeUnit: 'day', horizonDays: 90 });
+    expect(model).toMatchObject({ kind: 'mbgnbd+gamma-gamma', timeUnit: 'day', horizonDays: 90 });
     expect(model.gammaGamma).not.toBeNull();
     expect(customerValue(model, rows[rows.length - 1]!)).toBeUndefined();
     const value = customerValue(model, row(3, 200, 210, 30))!;

@@ -124,7 +124,7 @@ describe('train stage across two versions', () => {
       const metrics = JSON.parse(model!.metrics);
       expect(metrics.kChoice.method).toBe('bootstrap-stability+one-se-silhouette');
       expect(metrics.kChoice.reason).toMatch(/k = \d/);
-      expect(metrics.customerValue).toMatchObject({ kind: 'bgnbd+gamma-gamma', horizonDays: 180, timeUnit: 'day' });
+      expect(metrics.customerValue).toMatchObject({ kind: 'mbgnbd+gamma-gamma', horizonDays: 180, timeUnit: 'day' });
     });
     expect(trained[1]!.kChoice.k).toBe(trained[1]!.k);
     await expect(new MockActivityEnvironment().run(createTrainSegments(deps), { runId: 'run-b', clvHorizonDays: 0 })).rejects.toThrow(

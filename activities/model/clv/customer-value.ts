@@ -1,11 +1,12 @@
 import type { FeatureRow } from '../feature-row.ts';
 import { sampleIndices } from '../cluster-metrics.ts';
-import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase, type BgNbdParams, type RepeatSummary } from './bgnbd.ts';
+import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase, type BgNbdParams, type BgNbdVariant, type RepeatSummary } from './bgnbd.ts';
 import { expectedSpend, fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts';
 
 /**
- * Probabilistic value and churn per run: BG/NBD for P(alive) and expected
- * orders over a horizon, Gamma-Gamma for spend per order, both fitted by
+ * Probabilistic value and churn per run: MBG/NBD (the BG/NBD variant in which
+ * a customer may also drop out right after the first order, clv/bgnbd.ts) for
+ * P(alive) and expected orders over a horizon, Gamma-Gamma for spend per order, both fitted by
  * maximum likelihood on this run's buyers (customers with a completed order).
  * predicted_clv = expected orders over the horizon x expected spend per order
  * (undiscounted, in the source currency). Never-ordered customers are outside
@@ -16,7 +17,8 @@ export const DEFAULT_CLV_HORIZON_DAYS = 180;
 export const CLV_FIT_SAMPLE = 30_000;
 
 export interface CustomerValueModel {
-  kind: 'bgnbd+gamma-gamma';
+  /** 'mbgnbd+gamma-gamma' since release 0.3; model versions of earlier releases say 'bgnbd+gamma-gamma'. */
+  kind: 'mbgnbd+gamma-gamma' | 'bgnbd+gamma-gamma';
   /** Time unit of recency, T and alpha. */
   timeUnit: 'day';
   horizonDays: number;
@@ -50,7 +52,7 @@ export function fitCustomerValue(rows: readonly ValueInput[], horizonDays = DEFA
   const summaries = fitRows.map((row) => summaryOf(row)!);
   const repeatBuyers = summaries.filter((s) => s.x > 0).length;
   if (summaries.length < 2 || repeatBuyers === 0) return undefined;
-  const bgnbd = fitBgNbd(summaries).params;
+  const bgnbd = fitBgNbd(summaries, 'mbg').params;
   let gammaGamma: GammaGammaParams | null = null;
   const spend = fitRows.map((row) => ({ x: row.repeat_purchases!, m: row.repeat_spend_mean ?? 0 })).filter((s) => s.x > 0 && s.m > 0);
   if (spend.length >= 2) {
@@ -58,20 +60,21 @@ export function fitCustomerValue(rows: readonly ValueInput[], horizonDays = DEFA
     // q <= 1 means the population's mean spend is infinite: the model says nothing usable.
     if (fitted.q > 1) gammaGamma = fitted;
   }
-  return { kind: 'bgnbd+gamma-gamma', timeUnit: 'day', horizonDays, bgnbd, gammaGamma, fittedOn: { buyers: buyers.length, repeatBuyers, sampled } };
+  return { kind: 'mbgnbd+gamma-gamma', timeUnit: 'day', horizonDays, bgnbd, gammaGamma, fittedOn: { buyers: buyers.length, repeatBuyers, sampled } };
 }
 
 /** One customer's values under a fitted model; undefined for customers who never ordered. */
 export function customerValue(model: CustomerValueModel, row: ValueInput): CustomerValue | undefined {
   const s = summaryOf(row);
   if (s === undefined) return undefined;
-  const expectedOrders = expectedPurchases(model.bgnbd, s, model.horizonDays);
+  const variant: BgNbdVariant = model.kind === 'bgnbd+gamma-gamma' ? 'bg' : 'mbg';
+  const expectedOrders = expectedPurchases(model.bgnbd, s, model.horizonDays, variant);
   const spend =
     model.gammaGamma !== null ? expectedSpend(model.gammaGamma, { x: s.x, m: row.repeat_spend_mean ?? 0 }) : (row.avg_order_value ?? 0);
   return {
-    pAlive: probabilityAlive(model.bgnbd, s),
+    pAlive: probabilityAlive(model.bgnbd, s, variant),
     expectedOrders,
     predictedClv: expectedOrders * spend,
-    pNoOrder: probabilityNoPurchase(model.bgnbd, s, model.horizonDays),
+    pNoOrder: probabilityNoPurchase(model.bgnbd, s, model.horizonDays, variant),
   };
 }
