@@ -2,6 +2,7 @@ import type { Warehouse } from './warehouse/warehouse.ts';
 import type { ReviewFeatureExtractor } from './llm/review-features.ts';
 import type { ModelPrice } from './llm/prices.ts';
 import type { PersonaCardWriter } from './model/segment-cards.ts';
+import type { StageHold } from './test-hooks.ts';
 
 /** What the activities need from the outside world; tests hand in their own. */
 export interface ActivityDeps {
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   keepVersions?: number;
   /** Crash tests only: a marker file publish writes after its commit before hanging (see test-hooks.ts). */
   holdAfterPublishCommit?: string;
+  /** Recovery tests only: a stage that writes a marker and holds, heartbeating (see test-hooks.ts). */
+  holdInStage?: StageHold;
   /** Writes persona cards with an LLM (provider openai); without it the rule-based cards are used. */
   cardWriter?: PersonaCardWriter;
 }

@@ -11,6 +11,7 @@ import { estimateCostUsd } from './llm/prices.ts';
 import { emptyUsage, type ExtractionUsage } from './llm/review-features.ts';
 import { runSchema } from './warehouse/schema.ts';
 import { checkExtractor, type ExtractorSpec } from './run-plan.ts';
+import { heartbeatWhile } from './heartbeat-while.ts';
 
 export interface ExtractInput {
   runId: string;
@@ -80,9 +81,6 @@ export interface ExtractResult {
   cascade?: { encoderReviews: number; llmReviews: number; requestsSaved: number };
 }
 
-/** Heartbeat at least this often while a range runs, even inside one long LLM call. */
-const HEARTBEAT_EVERY_MS = 15_000;
-
 /**
  * The extract stage as three activities, orchestrated by the
  * extractReviewsWorkflow child: plan (cache + numbering), ranges of group
@@ -104,10 +102,11 @@ export function createExtractActivities(deps: ActivityDeps) {
     // the work itself resumes from what is stored (finished batches are cached).
     const prior = context.info.heartbeatDetails as RangeProgress | undefined;
     let last: RangeProgress = { done: 0, total: 0, usage: prior?.usage ?? emptyUsage() };
-    const beat = (): void => context.heartbeat({ ...last, usage: { ...last.usage } });
-    const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
-    try {
-      return await extractRange(
+    const details = (): RangeProgress => ({ ...last, usage: { ...last.usage } });
+    // The timer beats even inside one long LLM call; each beat carries the usage so far.
+    return heartbeatWhile(
+      () =>
+        extractRange(
         {
           warehouse: deps.warehouse,
           extractor: deps.extractor,
@@ -116,7 +115,7 @@ export function createExtractActivities(deps: ActivityDeps) {
           signal: context.cancellationSignal,
           onProgress: (p) => {
             last = { done: p.done, total: p.total, usage: p.usage ?? last.usage };
-            beat();
+            context.heartbeat(details());
           },
         },
         {
@@ -127,10 +126,9 @@ export function createExtractActivities(deps: ActivityDeps) {
           tokenBudget: input.tokenBudget,
           priorUsage: prior?.usage,
         },
-      );
-    } finally {
-      clearInterval(timer);
-    }
+      ),
+      { details },
+    );
   }
 
   async function recordExtraction(input: RecordExtractionInput): Promise<ExtractResult> {

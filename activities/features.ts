@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps.ts';
+import { holdInStage } from './test-hooks.ts';
 import { buildFeaturesSql } from './warehouse/features-sql.ts';
 import { runSchema } from './warehouse/schema.ts';
 import { promptVersionOf } from './llm/review-features.ts';
@@ -37,6 +38,7 @@ export function createBuildFeatures(deps: ActivityDeps) {
                   count(*) FILTER (WHERE review_count > 0) AS with_reviews
            FROM ${schema}.features`,
         );
+        await holdInStage(deps.holdInStage, 'features');
         return {
           customers: counts?.customers ?? 0,
           withOrders: counts?.with_orders ?? 0,

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps.ts';
+import { holdInStage } from './test-hooks.ts';
 import { loadSources as loadSourceTables } from './warehouse/load-sources.ts';
 import { runSchema } from './warehouse/schema.ts';
 import type { TableCounts } from '../workflows/types.ts';
@@ -33,6 +34,7 @@ export function createLoadSources(deps: ActivityDeps) {
         tables[name] = load && { read: load.read, loaded: load.loaded, rejected: load.rejected, afterAsOf: load.afterAsOf };
       }
       await recordCounts(s, input.runId, tables);
+      await holdInStage(deps.holdInStage, 'load');
       return { tables };
     });
   };

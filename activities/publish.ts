@@ -1,6 +1,5 @@
 import type { ActivityDeps } from './deps.ts';
 import { runSchema, VERSION_COMMIT_MESSAGE } from './warehouse/schema.ts';
-import { heartbeatWhile } from './heartbeat-while.ts';
 import { holdAfterPublishCommit } from './test-hooks.ts';
 import { DEFAULT_KEEP_VERSIONS, pruneStaging, pruneVersions, expireOldSnapshots } from './retention.ts';
 import { LAKE } from './warehouse/lake.ts';
@@ -36,44 +35,42 @@ export interface PublishResult {
  */
 export function createPublishVersion(deps: ActivityDeps) {
   return async function publishVersion(input: PublishInput): Promise<PublishResult> {
-    return heartbeatWhile(() =>
-      deps.warehouse.withSession(async (s) => {
-        const schema = runSchema(input.runId);
-        const version = await s.transaction(async (tx) => {
-          const existing = await tx.one<{ version: number }>(
-            'SELECT version FROM profile_version_rows WHERE run_id = $1',
-            [input.runId],
-          );
-          if (existing) return existing.version;
-          await tx.run('UPDATE version_counter SET last_version = last_version + 1');
-          const next = (await tx.one<{ v: number }>('SELECT last_version AS v FROM version_counter'))!.v;
-          await insertVersion(tx, schema, next, input);
-          await tx.run(`CALL ${LAKE}.set_commit_message('personaflow', $1, extra_info => $2)`, [
-            VERSION_COMMIT_MESSAGE,
-            JSON.stringify({ version: next, run_id: input.runId }),
-          ]);
-          return next;
-        });
-        await holdAfterPublishCommit(deps.holdAfterPublishCommit, version);
-        // Retention after the commit: a failure here leaves a published version and a retry finds it.
-        await pruneVersions(s, deps.keepVersions ?? DEFAULT_KEEP_VERSIONS);
-        // Staging stays while checkpoints may reuse it; older staging goes (retention.ts).
-        await pruneStaging(s);
-        await expireOldSnapshots(s);
-        if (deps.reportsDir) await writeReport(s, version, deps.reportsDir);
-        const row = (await s.one<{ n: number; snapshot_id: number }>(
-          'SELECT customers AS n, snapshot_id FROM profile_versions WHERE version = $1',
-          [version],
-        ))!;
-        return {
-          version,
-          customers: row.n,
-          segments: await segmentSummaries(s, version),
-          snapshotId: row.snapshot_id,
-          reusedStages: input.reusedStages ?? (await legacyReusedStages(s, input.runId)),
-        };
-      }),
-    );
+    return deps.warehouse.withSession(async (s) => {
+      const schema = runSchema(input.runId);
+      const version = await s.transaction(async (tx) => {
+        const existing = await tx.one<{ version: number }>(
+          'SELECT version FROM profile_version_rows WHERE run_id = $1',
+          [input.runId],
+        );
+        if (existing) return existing.version;
+        await tx.run('UPDATE version_counter SET last_version = last_version + 1');
+        const next = (await tx.one<{ v: number }>('SELECT last_version AS v FROM version_counter'))!.v;
+        await insertVersion(tx, schema, next, input);
+        await tx.run(`CALL ${LAKE}.set_commit_message('personaflow', $1, extra_info => $2)`, [
+          VERSION_COMMIT_MESSAGE,
+          JSON.stringify({ version: next, run_id: input.runId }),
+        ]);
+        return next;
+      });
+      await holdAfterPublishCommit(deps.holdAfterPublishCommit, version);
+      // Retention after the commit: a failure here leaves a published version and a retry finds it.
+      await pruneVersions(s, deps.keepVersions ?? DEFAULT_KEEP_VERSIONS);
+      // Staging stays while checkpoints may reuse it; older staging goes (retention.ts).
+      await pruneStaging(s);
+      await expireOldSnapshots(s);
+      if (deps.reportsDir) await writeReport(s, version, deps.reportsDir);
+      const row = (await s.one<{ n: number; snapshot_id: number }>(
+        'SELECT customers AS n, snapshot_id FROM profile_versions WHERE version = $1',
+        [version],
+      ))!;
+      return {
+        version,
+        customers: row.n,
+        segments: await segmentSummaries(s, version),
+        snapshotId: row.snapshot_id,
+        reusedStages: input.reusedStages ?? (await legacyReusedStages(s, input.runId)),
+      };
+    });
   };
 }
 

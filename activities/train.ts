@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
+import { holdInStage } from './test-hooks.ts';
 import { splitSchema } from './warehouse/sql-quote.ts';
 import { ConfigError } from './errors.ts';
 import { runSchema, runSchemaName } from './warehouse/schema.ts';
@@ -7,7 +8,7 @@ import type { Session } from './warehouse/warehouse.ts';
 import { recommendationsSql } from './warehouse/recommendations-sql.ts';
 import type { FeatureRow } from './model/feature-row.ts';
 import { FEATURE_SPEC, FEATURE_SPEC_VERSION } from './model/feature-spec.ts';
-import { fitModel } from './model/fit-model.ts';
+import { fitModelAsync } from './model/fit-model.ts';
 import type { KChoice } from './model/k-choice.ts';
 import { MODEL_ARTIFACT_VERSION, type ModelArtifact } from './model/model-artifact.ts';
 import { previousModel, ariWithPreviousVersion } from './model/previous-model.ts';
@@ -63,9 +64,8 @@ export function createTrainSegments(deps: ActivityDeps) {
     return deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
         const rows = await s.all<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
-        Context.current().heartbeat({ customers: rows.length });
-        const { fills, scaler, scaled, segmentation: result, heldOut } = fitModel(rows, { k: input.k });
-        Context.current().heartbeat({ customers: rows.length, k: result.k });
+        // Yields between k-means fits, so the heartbeat timer (createActivities) keeps beating.
+        const { fills, scaler, scaled, segmentation: result, heldOut } = await fitModelAsync(rows, { k: input.k });
 
         const previous = await previousModel(s);
         // Centroids only compare within one feature spec; across specs ids start afresh.
@@ -94,7 +94,6 @@ export function createTrainSegments(deps: ActivityDeps) {
         const values: Array<CustomerValue | undefined> = valueModel === undefined ? rows.map(() => undefined) : rows.map((row) => customerValue(valueModel, row));
         const labels = profileLabels(rows, values, valueModel !== undefined);
         const reasons = reasonModel(rows, result.centroids);
-        Context.current().heartbeat({ customers: rows.length, k: result.k, customerValue: valueModel !== undefined });
         // Cards (possibly LLM calls) before the transaction, which stays short.
         const cards = await buildSegmentCards(
           s,
@@ -111,7 +110,6 @@ export function createTrainSegments(deps: ActivityDeps) {
               status: (error as { status?: unknown } | null)?.status,
             }),
         );
-        Context.current().heartbeat({ customers: rows.length, k: result.k, cards: cards.length });
         const metrics = {
           personaCards: cards[0]?.source ?? 'rules',
           k: result.k,
@@ -179,6 +177,7 @@ export function createTrainSegments(deps: ActivityDeps) {
         };
         if (previous !== undefined) out.previousModelVersion = previous.modelVersion;
         if (ariVsPrevious !== undefined) out.ariVsPrevious = ariVsPrevious;
+        await holdInStage(deps.holdInStage, 'train');
         return out;
       });
   };

@@ -5,6 +5,7 @@ import { priceFor, type ModelPrice } from '../activities/llm/prices.ts';
 import { catalogKind, embeddedLake, lakeFromSettings, type LakeConfig } from '../activities/warehouse/lake.ts';
 import { defaultTaskQueue, storeId } from './store-id.ts';
 import { temporalTarget, type TemporalConnectionExtras } from './temporal-profile.ts';
+import { parseStageHold, type StageHold } from '../activities/test-hooks.ts';
 
 /**
  * All configuration comes from the environment, read here once, validated,
@@ -23,6 +24,11 @@ const EnvSchema = z.object({
   PERSONAFLOW_KEEP_VERSIONS: z.coerce.number().int().min(1).default(20),
   // Test hook (crash tests only): after publish commits, write this file and hang until killed.
   PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT: z.string().optional(),
+  // Test hook (recovery tests only): `<stage>:<ms|forever>:<marker file>`, see activities/test-hooks.ts.
+  PERSONAFLOW_TEST_HOLD_IN_STAGE: z
+    .string()
+    .regex(/^(load|features|train):(\d+|forever):.+$/, 'takes <load|features|train>:<ms|forever>:<marker file>')
+    .optional(),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_CLI: z.string().optional(),
@@ -102,6 +108,8 @@ export interface Config {
   keepVersions: number;
   /** Crash-test hook: see PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT; unset in real use. */
   holdAfterPublishCommit?: string;
+  /** Recovery-test hook: see PERSONAFLOW_TEST_HOLD_IN_STAGE; unset in real use. */
+  holdInStage?: StageHold;
   temporal: {
     /** Set when the user points at an existing cluster (TEMPORAL_ADDRESS or a Temporal profile); else the embedded dev server is used. */
     address?: string;
@@ -168,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxExtractFailureShare: e.PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE,
     keepVersions: e.PERSONAFLOW_KEEP_VERSIONS,
     holdAfterPublishCommit: e.PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT,
+    holdInStage: e.PERSONAFLOW_TEST_HOLD_IN_STAGE === undefined ? undefined : parseStageHold(e.PERSONAFLOW_TEST_HOLD_IN_STAGE),
     temporal: {
       address: target.address,
       namespace: target.namespace ?? e.TEMPORAL_NAMESPACE,

@@ -72,6 +72,7 @@ export async function createPersonaflowWorker(
       cardWriter: createPersonaCardWriter(config.llm),
       keepVersions: config.keepVersions,
       holdAfterPublishCommit: config.holdAfterPublishCommit,
+      holdInStage: config.holdInStage,
     };
     const workers: Worker[] = [];
     if (queues.includes('main')) {

@@ -3,6 +3,7 @@ import type { Activities } from '../activities/index.ts';
 import type { ExtractPlanResult, ExtractRangeResult, ExtractResult } from '../activities/extract.ts';
 import type { ExtractionUsage } from '../activities/llm/review-features.ts';
 import type { ExtractorSpec } from '../activities/run-plan.ts';
+import { HEARTBEAT_TIMEOUT } from './heartbeat-timeout.ts';
 
 /** One JSON object in, as every workflow here; only ids, counts and numbers travel. */
 export interface ExtractReviewsInput {
@@ -57,6 +58,7 @@ export const extractProgressQuery = defineQuery<ExtractProgress | null>('extract
 
 const { planReviewExtraction, recordExtraction } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 // LLM calls: long, heartbeating (a timer beats during a slow call too). The
@@ -66,11 +68,12 @@ const { planReviewExtraction, recordExtraction } = proxyActivities<Activities>({
 // heartbeat's usage.
 const RANGE_OPTIONS = {
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
 } as const;
 const BATCH_JOB_OPTIONS = {
   startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
 } as const;
 

@@ -18,6 +18,7 @@ import type { ExtractResult } from '../activities/extract.ts';
 import type { ProfileRunInput, ProfileRunResult, RunProgress, Stage } from './types.ts';
 import { resolveAsOf } from './as-of.ts';
 import { extractReviewsWorkflow } from './extract-reviews.ts';
+import { HEARTBEAT_TIMEOUT } from './heartbeat-timeout.ts';
 
 export const progressQuery = defineQuery<RunProgress>('progress');
 
@@ -31,29 +32,34 @@ export const RUN_PLAN_PATCH = 'run-plan';
 
 // Retry policy per stage, declared where the activities are proxied. Bad input
 // and bad configuration fail as non-retryable inside the activities. Every
-// activity that can run for more than a few seconds heartbeats, so a worker
-// that dies is noticed within the heartbeat timeout and its work moves on.
+// activity heartbeats every 2 s (createActivities), so a worker that dies, or
+// a completion lost while the server was down, is noticed within the 30 s
+// heartbeat timeout and the stage is retried; every stage redoes cleanly
+// (staging is per run and replaced, publish finds its committed version).
 const { startRun, markRunFailed, reuseCheckpoint, recordCheckpoint } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 const { buildFeatures } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
-// Publish heartbeats while it works; the retry finds the committed version (run id is the key).
+// The retry finds the committed version (run id is the key).
 const { publishVersion } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '15 seconds',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 const { loadSources } = proxyActivities<Activities>({
   startToCloseTimeout: '1 hour',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 const { trainSegments } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '10 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 

@@ -1,7 +1,8 @@
 import type { FeatureRow } from './feature-row.ts';
 import { FEATURE_SPEC, fitFills, type FeatureFills } from './feature-spec.ts';
 import { applyScaler, fitScaler, toMatrix, type Scaler } from './scaler.ts';
-import { trainSegmentation, type SegmentationOptions, type SegmentationResult } from './segmentation.ts';
+import { segmentationSteps, type SegmentationOptions, type SegmentationResult } from './segmentation.ts';
+import { runSteps, runStepsYielding } from './steps.ts';
 import { evaluateNearestCentroid, type HeldOutScores } from './classifier.ts';
 import { fitSampleFor } from './fit-sample.ts';
 
@@ -21,11 +22,25 @@ export interface FittedModel {
 }
 
 export function fitModel(rows: readonly FeatureRow[], options: SegmentationOptions = {}): FittedModel {
+  return runSteps(fitModelSteps(rows, options));
+}
+
+/**
+ * fitModel for the train activity: it runs for tens of seconds at 100k
+ * customers on a busy machine, so it pauses between k-means fits and the
+ * activity lets its heartbeat timer fire there (model/steps.ts).
+ */
+export function fitModelAsync(rows: readonly FeatureRow[], options: SegmentationOptions = {}): Promise<FittedModel> {
+  return runStepsYielding(fitModelSteps(rows, options));
+}
+
+function* fitModelSteps(rows: readonly FeatureRow[], options: SegmentationOptions): Generator<void, FittedModel> {
   const fills = fitFills(rows);
   const raw = toMatrix(rows, FEATURE_SPEC, fills);
   const scaler = fitScaler(raw);
   const scaled = applyScaler(raw, scaler);
-  const segmentation = trainSegmentation(scaled, { fitSample: fitSampleFor(rows.length), ...options });
+  yield;
+  const segmentation = yield* segmentationSteps(scaled, { fitSample: fitSampleFor(rows.length), ...options });
   const heldOut = evaluateNearestCentroid(scaled, segmentation.assignments, segmentation.k);
   return { fills, scaler, scaled, segmentation, heldOut };
 }

@@ -1,5 +1,6 @@
 import { kmeansFlat, packRows } from './kmeans-flat.ts';
 import { adjustedRandIndex, mulberry32, sampleIndices, silhouetteScore } from './cluster-metrics.ts';
+import { runSteps } from './steps.ts';
 
 /**
  * How many segments: a choice that has to hold on data nobody planted.
@@ -84,6 +85,15 @@ function meanSd(values: readonly number[]): [number, number] {
 
 /** Scores every candidate by bootstrap refits on a selection sample of `matrix`. */
 export function scoreCandidates(matrix: readonly (readonly number[])[], candidates: readonly KCandidate[], seed: number): KCandidateScore[] {
+  return runSteps(scoreCandidateSteps(matrix, candidates, seed));
+}
+
+/** scoreCandidates, pausing after every bootstrap refit (see model/steps.ts). */
+export function* scoreCandidateSteps(
+  matrix: readonly (readonly number[])[],
+  candidates: readonly KCandidate[],
+  seed: number,
+): Generator<void, KCandidateScore[]> {
   const rules = K_CHOICE_RULES;
   const selection = Array.from(sampleIndices(matrix.length, rules.selectionSample, seed ^ 0x5bd1e995), (i) => matrix[i]!);
   const { data, n, d } = packRows(selection);
@@ -92,7 +102,8 @@ export function scoreCandidates(matrix: readonly (readonly number[])[], candidat
     const distinct = new Set(labels).size;
     return distinct >= 2 && distinct < n ? silhouetteScore(selection, labels, { sampleSize: rules.silhouetteSample, seed: seed + b + 1 }) : 0;
   };
-  return candidates.map(({ k, centroids }) => {
+  const scores: KCandidateScore[] = [];
+  for (const { k, centroids } of candidates) {
     const reference = nearest(data, n, d, centroids);
     const aris: number[] = [];
     const silhouettes: number[] = [];
@@ -117,16 +128,21 @@ export function scoreCandidates(matrix: readonly (readonly number[])[], candidat
           // Too few distinct points in this resample for k centres.
         }
       }
+      yield;
       if (best === undefined) continue;
       const labels = nearest(data, n, d, best.centroids);
       aris.push(adjustedRandIndex(labels, reference));
       silhouettes.push(silhouetteOf(reference, b));
     }
-    if (aris.length === 0) return { k, stability: 0, stabilitySd: 0, silhouette: 0, silhouetteSd: 0 };
+    if (aris.length === 0) {
+      scores.push({ k, stability: 0, stabilitySd: 0, silhouette: 0, silhouetteSd: 0 });
+      continue;
+    }
     const [stability, stabilitySd] = meanSd(aris);
     const [silhouette, silhouetteSd] = meanSd(silhouettes);
-    return { k, stability, stabilitySd, silhouette, silhouetteSd };
-  });
+    scores.push({ k, stability, stabilitySd, silhouette, silhouetteSd });
+  }
+  return scores;
 }
 
 const f3 = (v: number): string => v.toFixed(3);

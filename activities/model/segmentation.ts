@@ -1,7 +1,8 @@
 import { kmeansFlat, packRows } from './kmeans-flat.ts';
 import { clusterCentroids, clusterMetrics, DEFAULT_SILHOUETTE_SAMPLE, sampleIndices } from './cluster-metrics.ts';
 import type { ClusterMetrics } from './cluster-metrics.ts';
-import { chooseK, indistinctPairs, scoreCandidates, type KChoice } from './k-choice.ts';
+import { chooseK, indistinctPairs, scoreCandidateSteps, type KChoice } from './k-choice.ts';
+import { runSteps } from './steps.ts';
 
 /**
  * k-means segmentation with model selection over k.
@@ -314,6 +315,11 @@ function mergeIndistinct(
  * (k = 1, perK empty).
  */
 export function trainSegmentation(matrix: number[][], options: SegmentationOptions = {}): SegmentationResult {
+  return runSteps(segmentationSteps(matrix, options));
+}
+
+/** trainSegmentation, pausing after each k's fit and each bootstrap refit (see model/steps.ts). */
+export function* segmentationSteps(matrix: number[][], options: SegmentationOptions = {}): Generator<void, SegmentationResult> {
   validate(matrix);
   const n = matrix.length;
   const restarts = positiveInteger(options.seeds ?? 5, 'seeds', 1);
@@ -339,6 +345,7 @@ export function trainSegmentation(matrix: number[][], options: SegmentationOptio
     const metrics = clusterMetrics(matrix, candidate.assignments, { sampleSize, seed });
     perK.push({ k, ...metrics });
     fitted.push({ candidate, metrics });
+    yield;
   }
   if (fitted.length === 0) return singleSegment(matrix);
 
@@ -347,7 +354,7 @@ export function trainSegmentation(matrix: number[][], options: SegmentationOptio
     const k = fitted[0]!.candidate.k;
     kChoice = { method: 'fixed', k, reason: `k = ${k} was fixed by the run's input`, ambiguous: false, candidates: [] };
   } else {
-    kChoice = chooseK(scoreCandidates(fitRows, fitted.map((f) => f.candidate), seed));
+    kChoice = chooseK(yield* scoreCandidateSteps(fitRows, fitted.map((f) => f.candidate), seed));
     kChoice = mergeIndistinct(matrix, fitted, kChoice, seed);
   }
   const chosen = fitted.find((f) => f.candidate.k === kChoice.k)!;
