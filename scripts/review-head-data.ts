@@ -53,7 +53,7 @@ export interface TrainingSizes {
 }
 
 /** Sizes bounded so that embedding them takes minutes on two cores (the embeddings are cached). */
-export const DEFAULT_TRAINING_SIZES: TrainingSizes = { movie: 300, tweets: 200, nyt: 250, chinese: 7000 };
+export const DEFAULT_TRAINING_SIZES: TrainingSizes = { movie: 300, tweets: 200, nyt: 250, chinese: 14049 }; // chinese: all of the training share
 
 export function trainingTexts(sizes: TrainingSizes = DEFAULT_TRAINING_SIZES): LabelledText[] {
   const amazon = rated(amazonEvenLines().filter((s) => !isEvaluationLine(s.line)), 'amazon (even lines, training share)');

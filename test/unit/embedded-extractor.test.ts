@@ -32,7 +32,7 @@ async function features(...texts: string[]): Promise<ReviewFeatures[]> {
 describe('the shipped heads artifact', () => {
   it('is a small, valid, versioned file', () => {
     const path = fileURLToPath(HEADS_PATH);
-    expect(statSync(path).size).toBeLessThan(200_000);
+    expect(statSync(path).size).toBeLessThan(300_000); // heads-v2: the Chinese head has a 64-unit hidden layer (~25k weights)
     expect(HeadsSchema.safeParse(JSON.parse(readFileSync(path, 'utf8'))).success).toBe(true);
     const heads = loadHeads();
     expect(heads.version).toMatch(/^heads-v\d+$/);

@@ -7,7 +7,7 @@ import { loadHeads, type ReviewHeads } from './heads.ts';
 export interface EmbeddedExtractorOptions {
   /** Where the engine and model are (from the bootstrap's install, or config). */
   encoder: E5EncoderOptions;
-  /** Default: the shipped heads-v1.json. */
+  /** Default: the shipped heads-v2.json. */
   heads?: ReviewHeads;
 }
 

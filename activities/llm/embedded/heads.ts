@@ -10,8 +10,9 @@ import { E5_DIM } from './e5-encoder.ts';
 /**
  * The fitted heads over e5 embeddings, as shipped in heads-v<N>.json (written
  * by `npm run train-heads`, scripts/train-review-heads.ts):
- * - sentiment: multinomial logistic regression (negative/neutral/positive)
- *   over the embedding plus the offline rules' score, trained on human-rated
+ * - sentiment: multinomial logistic regression (negative/neutral/positive),
+ *   or a one-hidden-layer network where that validated better, over the
+ *   embedding plus the offline rules' score, trained on human-rated
  *   review, tweet and editorial snippets and Chinese reviews (real labels);
  * - topics and purchase intent: prototypes, the normalised mean of anchor
  *   phrases written for each (no labelled data exists for these); a
@@ -23,16 +24,34 @@ const Vector = z.array(z.number()).length(E5_DIM);
 
 const PrototypeSchema = z.object({ centroid: Vector, threshold: z.number(), anchors: z.number().int().positive() });
 
-const SentimentHeadSchema = z.object({
-  classes: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
-  /** Inputs are (embedding - center) * scale. */
-  center: Vector,
-  scale: z.number().positive(),
-  weights: z.array(Vector).length(3),
-  /** Per class, the weight of the offline rules' sentiment score (the rules as a cue). */
-  ruleWeights: z.array(z.number()).length(3),
-  bias: z.array(z.number()).length(3),
+/**
+ * Optional hidden layer: h = relu(weights * input + bias), where input is the
+ * scaled embedding followed by the rules' score; the output layer then reads
+ * h (its `weights` rows are as long as h, `ruleWeights` are 0). Without it
+ * the head is linear over the input.
+ */
+const HiddenLayerSchema = z.object({
+  weights: z.array(z.array(z.number()).length(E5_DIM + 1)).min(1),
+  bias: z.array(z.number()),
 });
+
+const SentimentHeadSchema = z
+  .object({
+    classes: z.tuple([z.literal('negative'), z.literal('neutral'), z.literal('positive')]),
+    /** Inputs are (embedding - center) * scale. */
+    center: Vector,
+    scale: z.number().positive(),
+    hidden: HiddenLayerSchema.optional(),
+    weights: z.array(z.array(z.number())).length(3),
+    /** Per class, the weight of the offline rules' sentiment score (the rules as a cue). */
+    ruleWeights: z.array(z.number()).length(3),
+    bias: z.array(z.number()).length(3),
+  })
+  .superRefine((head, ctx) => {
+    const width = head.hidden ? head.hidden.weights.length : E5_DIM;
+    if (head.hidden && head.hidden.bias.length !== width) ctx.addIssue({ code: 'custom', message: `hidden bias has ${head.hidden.bias.length} values, not ${width}` });
+    if (head.weights.some((w) => w.length !== width)) ctx.addIssue({ code: 'custom', message: `output weights must have ${width} values per class` });
+  });
 
 export const HeadsSchema = z.object({
   version: z.string().regex(/^heads-v\d+$/),
@@ -48,7 +67,7 @@ export const HeadsSchema = z.object({
 export type ReviewHeads = z.infer<typeof HeadsSchema>;
 
 // From the project root, not this file: the compiled CLI runs from dist/.
-export const HEADS_PATH = pathToFileURL(join(PROJECT_ROOT, 'activities', 'llm', 'embedded', 'heads-v1.json'));
+export const HEADS_PATH = pathToFileURL(join(PROJECT_ROOT, 'activities', 'llm', 'embedded', 'heads-v2.json'));
 
 export function loadHeads(path: string | URL = HEADS_PATH): ReviewHeads {
   let raw: unknown;
@@ -76,10 +95,22 @@ export interface SentimentPrediction {
 
 /** `ruleScore` and `language`: the offline rules' sentiment_score and language for the same text. */
 export function predictSentiment(heads: ReviewHeads, vector: Float32Array, ruleScore: number, language: string): SentimentPrediction {
-  const { center, scale, weights, ruleWeights, bias, classes } = language === 'zh' ? heads.sentiment.zh : heads.sentiment.en;
+  const { center, scale, hidden, weights, ruleWeights, bias, classes } = language === 'zh' ? heads.sentiment.zh : heads.sentiment.en;
+  const input = new Float64Array(E5_DIM + 1);
+  for (let i = 0; i < E5_DIM; i++) input[i] = (vector[i]! - center[i]!) * scale;
+  input[E5_DIM] = ruleScore;
+  let features: Float64Array = input;
+  if (hidden) {
+    features = new Float64Array(hidden.weights.length);
+    hidden.weights.forEach((w, j) => {
+      let sum = hidden.bias[j]!;
+      for (let i = 0; i <= E5_DIM; i++) sum += w[i]! * input[i]!;
+      features[j] = sum > 0 ? sum : 0;
+    });
+  }
   const logits = weights.map((w, c) => {
     let sum = bias[c]! + ruleWeights[c]! * ruleScore;
-    for (let i = 0; i < E5_DIM; i++) sum += w[i]! * (vector[i]! - center[i]!) * scale;
+    for (let i = 0; i < w.length; i++) sum += w[i]! * features[i]!;
     return sum;
   });
   const max = Math.max(...logits);
