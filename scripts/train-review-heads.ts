@@ -15,6 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { E5_DIM } from '../activities/llm/embedded/e5-encoder.ts';
+import { mulberry32 } from '../activities/model/cluster-metrics.ts';
 import { MAX_ENCODER_CHARS } from '../activities/llm/embedded/encoder-text.ts';
 import { detectLanguage, extractFeatures } from '../activities/llm/offline-extractor.ts';
 import { HEADS_PATH, HeadsSchema, cosine, type ReviewHeads } from '../activities/llm/embedded/heads.ts';
@@ -113,14 +114,7 @@ interface FittedMlp {
 function fitMlp(x: Float64Array[], y: number[], options: { hidden: number; lambda: number; epochs: number; seed?: number }): FittedMlp {
   const { hidden: H, lambda, epochs } = options;
   const C = CLASSES.length;
-  let state = (options.seed ?? 7) >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32(options.seed ?? 7);
   const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const params = {
     w1: Array.from({ length: H }, () => Float64Array.from({ length: D }, () => gaussian() * Math.sqrt(2 / D))),

@@ -38,7 +38,8 @@ export interface CustomerValue {
 
 type ValueInput = Pick<FeatureRow, 'frequency' | 'avg_order_value' | 'repeat_purchases' | 'repeat_span_days' | 'customer_age_days' | 'repeat_spend_mean'>;
 
-function summaryOf(row: ValueInput): RepeatSummary | undefined {
+/** The (x, t_x, T) summary the models read; undefined for a customer who never ordered. */
+export function summaryOf(row: ValueInput): RepeatSummary | undefined {
   if (!(row.frequency > 0) || row.repeat_purchases == null || row.repeat_span_days == null || row.customer_age_days == null) return undefined;
   return { x: row.repeat_purchases, tx: row.repeat_span_days, T: row.customer_age_days };
 }
