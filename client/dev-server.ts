@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync, renameSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { findTemporalCli } from '../scripts/temporal-cli.mjs';
@@ -151,12 +151,39 @@ export async function ensureDevServer(options: DevServerOptions): Promise<Tempor
     );
   }
   const fixed = options.portsFixed ?? false;
-  const port = await choosePort(options.port, 'PERSONAFLOW_TEMPORAL_PORT', fixed, log);
+  let port = await choosePort(options.port, 'PERSONAFLOW_TEMPORAL_PORT', fixed, log);
   let uiPort = await choosePort(options.uiPort, 'PERSONAFLOW_TEMPORAL_UI_PORT', fixed, log);
   if (uiPort === port) uiPort = await anyFreePort();
+  // A port free when chosen can be taken before the server binds it (the
+  // server's own services bind ephemeral ports too): with ports of our
+  // choosing, start again on fresh ones; fixed ports fail with the reason.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer(cli, options, port, uiPort, log);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || fixed || attempt >= 3) throw error;
+      log(`a port of the Temporal dev server was taken as it started; trying new ports`);
+      port = await anyFreePort();
+      uiPort = await anyFreePort();
+      if (uiPort === port) uiPort = await anyFreePort();
+    }
+  }
+}
+
+/** The dev server exited because a port it was given was bound by then. */
+class PortTakenError extends UnavailableError {}
+
+async function startDevServer(
+  cli: string,
+  options: DevServerOptions,
+  port: number,
+  uiPort: number,
+  log: (line: string) => void,
+): Promise<TemporalEndpoint> {
   mkdirSync(options.home, { recursive: true });
   const dbFile = join(options.home, 'temporal.sqlite');
   const logFile = join(options.home, 'temporal.log');
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0; // this start's lines only
   const out = openSync(logFile, 'a');
   const child = spawn(
     cli,
@@ -200,7 +227,8 @@ export async function ensureDevServer(options: DevServerOptions): Promise<Tempor
   while (!(await temporalAnswers(record.address))) {
     if (exited !== null) {
       forget();
-      throw new UnavailableError(`Temporal dev server exited with code ${exited} before answering; see ${logFile}`);
+      const message = `Temporal dev server exited with code ${exited} before answering; see ${logFile}`;
+      throw /address already in use/.test(readFileSync(logFile).subarray(logStart).toString('utf8')) ? new PortTakenError(message) : new UnavailableError(message);
     }
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
