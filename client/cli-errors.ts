@@ -16,6 +16,10 @@ export const ExitCode = {
   runFailed: 4,
   /** Temporal, the store or the LLM provider cannot be reached or is held by another process. */
   unavailable: 5,
+  /** Stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it. */
+  interrupted: 130,
+  /** Stopped by SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -41,4 +45,14 @@ export class RunFailedError extends CliError {
 export class UnavailableError extends CliError {
   override readonly exitCode: ExitCode = ExitCode.unavailable;
   override name = 'UnavailableError';
+}
+
+/** The command was stopped by a signal while it waited; a run it started goes on without it. */
+export class InterruptedError extends CliError {
+  override readonly exitCode: ExitCode;
+  override name = 'InterruptedError';
+  constructor(message: string, readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(message);
+    this.exitCode = signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+  }
 }

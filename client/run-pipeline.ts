@@ -5,8 +5,9 @@ import { startProfileRun } from './start-run.ts';
 import { followRun } from './progress.ts';
 import { createPersonaflowWorker } from '../worker/create-worker.ts';
 import { classifyError } from './exit-code.ts';
-import { DataError, ExitCode, RunFailedError } from './cli-errors.ts';
+import { DataError, ExitCode, InterruptedError, RunFailedError } from './cli-errors.ts';
 import { assertQueueOfStore } from '../worker/store-id.ts';
+import { interruptionOf } from './interruption.ts';
 
 export type PipelineOutcome =
   | { waited: true; result: ProfileRunResult; url?: string }
@@ -36,19 +37,33 @@ export async function runPipeline(
       throw new Error('the in-process worker stopped before the run finished; see the messages above');
     });
     workerDied?.catch(() => undefined); // handled by the race below, or moot when not waiting
+    let workflowId: string | undefined;
+    const signals = interruptionOf(() =>
+      workflowId
+        ? `run ${workflowId} keeps running on Temporal and any worker on queue "${config.taskQueue}" carries it on; \`npx personaflow status ${workflowId}\` follows it`
+        : 'no run was started',
+    );
+    let stopped = false;
     try {
-      const handle = await startProfileRun(client, config, input);
+      const handle = await Promise.race([startProfileRun(client, config, input), signals.interrupted]);
+      workflowId = handle.workflowId;
       const url = workflowUrl(endpoint, handle.workflowId);
       if (!options.wait) return { waited: false, workflowId: handle.workflowId, url };
       log(`started workflow ${handle.workflowId}${url ? `\n  watch it at ${url}` : ''}`);
       const follow = followRun(client, handle, log);
-      const result = await (workerDied ? Promise.race([follow, workerDied]) : follow).catch((error: unknown) => {
+      const result = await Promise.race([follow, signals.interrupted, ...(workerDied ? [workerDied] : [])]).catch((error: unknown) => {
+        if (error instanceof InterruptedError) {
+          stopped = true;
+          throw error;
+        }
         throw failedRun(error, handle.workflowId, url, config.logFile);
       });
       return { waited: true, result, url };
     } finally {
+      signals.dispose();
       inProcess?.shutdown();
-      await running?.catch(() => undefined); // its error, if any, was already reported through the race
+      // On a signal, exit without draining: the activity in flight is retried elsewhere after its heartbeat timeout.
+      if (!stopped) await running?.catch(() => undefined); // its error, if any, was already reported through the race
     }
   } finally {
     await client.connection.close();

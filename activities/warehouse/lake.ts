@@ -1,3 +1,4 @@
+import { isCommitConflict } from './warehouse.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -115,11 +116,28 @@ async function attach(
   if (options.metadataSchema) opts.push(`METADATA_SCHEMA ${quoteLiteral(options.metadataSchema)}`);
   if (options.readOnly) opts.push('READ_ONLY');
   if (options.snapshotVersion !== undefined) opts.push(`SNAPSHOT_VERSION ${Math.trunc(options.snapshotVersion)}`);
-  await connection.run(`ATTACH ${quoteLiteral(`ducklake:${catalog}`)} AS ${name} (${opts.join(', ')})`).catch((error: unknown) => {
-    const message = (error as Error).message;
-    throw new StoreUnavailableError(`cannot attach the store's ${name} catalog (${describeCatalog({ catalog })}): ${message}`, error);
-  });
+  const sql = `ATTACH ${quoteLiteral(`ducklake:${catalog}`)} AS ${name} (${opts.join(', ')})`;
+  // Processes that open a fresh store together race to create its catalog
+  // (`database is locked` on SQLite, a conflict or an existing table on
+  // PostgreSQL): the loser attaches again once the winner has committed.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await connection.run(sql);
+      return;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (attempt < ATTACH_TRIES && (isCommitConflict(error) || /already exists/i.test(message))) {
+        await connection.run(`DETACH DATABASE IF EXISTS ${name}`).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random())));
+        continue;
+      }
+      throw new StoreUnavailableError(`cannot attach the store's ${name} catalog (${describeCatalog({ catalog })}): ${message}`, error);
+    }
+  }
 }
+
+/** Attach attempts while other processes create or commit to the catalog (about 20 s in all). */
+const ATTACH_TRIES = 14;
 
 /**
  * After the lake is attached a reader needs the lake's own files and nothing
