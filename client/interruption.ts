@@ -8,20 +8,29 @@ import { InterruptedError } from './cli-errors.ts';
  * out). Without this, the Temporal SDK's own signal handling stopped the
  * in-process worker and the command hung or failed with an unrelated error.
  */
-export function interruptionOf(describeRun: () => string): { interrupted: Promise<never>; dispose(): void } {
+export function interruptionOf(describeRun: () => string): {
+  interrupted: Promise<never>;
+  /** The signal that ended the wait, if one did. */
+  received(): 'SIGINT' | 'SIGTERM' | undefined;
+  dispose(): void;
+} {
+  let received: 'SIGINT' | 'SIGTERM' | undefined;
   let fail: (error: InterruptedError) => void = () => undefined;
   const interrupted = new Promise<never>((_, reject) => {
     fail = reject;
   });
   interrupted.catch(() => undefined); // observed by the caller's race; never unhandled
-  const on = (signal: 'SIGINT' | 'SIGTERM') => () =>
+  const on = (signal: 'SIGINT' | 'SIGTERM') => () => {
+    received = signal;
     fail(new InterruptedError(`stopped by ${signal}: ${describeRun()}`, signal));
+  };
   const onInt = on('SIGINT');
   const onTerm = on('SIGTERM');
   process.once('SIGINT', onInt);
   process.once('SIGTERM', onTerm);
   return {
     interrupted,
+    received: () => received,
     dispose() {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);

@@ -5,7 +5,7 @@ import { startProfileRun } from './start-run.ts';
 import { followRun } from './progress.ts';
 import { createPersonaflowWorker } from '../worker/create-worker.ts';
 import { classifyError } from './exit-code.ts';
-import { DataError, ExitCode, InterruptedError, RunFailedError } from './cli-errors.ts';
+import { DataError, ExitCode, RunFailedError } from './cli-errors.ts';
 import { assertQueueOfStore } from '../worker/store-id.ts';
 import { interruptionOf } from './interruption.ts';
 
@@ -43,7 +43,6 @@ export async function runPipeline(
         ? `run ${workflowId} keeps running on Temporal and any worker on queue "${config.taskQueue}" carries it on; \`npx personaflow status ${workflowId}\` follows it`
         : 'no run was started',
     );
-    let stopped = false;
     try {
       const handle = await Promise.race([startProfileRun(client, config, input), signals.interrupted]);
       workflowId = handle.workflowId;
@@ -52,10 +51,6 @@ export async function runPipeline(
       log(`started workflow ${handle.workflowId}${url ? `\n  watch it at ${url}` : ''}`);
       const follow = followRun(client, handle, log);
       const result = await Promise.race([follow, signals.interrupted, ...(workerDied ? [workerDied] : [])]).catch((error: unknown) => {
-        if (error instanceof InterruptedError) {
-          stopped = true;
-          throw error;
-        }
         throw failedRun(error, handle.workflowId, url, config.logFile);
       });
       return { waited: true, result, url };
@@ -63,7 +58,7 @@ export async function runPipeline(
       signals.dispose();
       inProcess?.shutdown();
       // On a signal, exit without draining: the activity in flight is retried elsewhere after its heartbeat timeout.
-      if (!stopped) await running?.catch(() => undefined); // its error, if any, was already reported through the race
+      if (!signals.received()) await running?.catch(() => undefined); // its error, if any, was already reported through the race
     }
   } finally {
     await client.connection.close();

@@ -1,4 +1,3 @@
-import { isCommitConflict } from './warehouse.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -6,6 +5,7 @@ import { PROJECT_ROOT } from '../project-root.ts';
 import { ConfigError, StoreUnavailableError } from '../errors.ts';
 import { literal as quoteLiteral } from './sql-quote.ts';
 import { verifiedAtInstall } from './extension-trust.ts';
+import { conflictPause, isCommitConflict } from './lake-conflicts.ts';
 
 /**
  * Where the store lives: a DuckLake, i.e. a catalog database (SQLite on one
@@ -128,7 +128,7 @@ async function attach(
       const message = (error as Error).message;
       if (attempt < ATTACH_TRIES && (isCommitConflict(error) || /already exists/i.test(message))) {
         await connection.run(`DETACH DATABASE IF EXISTS ${name}`).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random())));
+        await conflictPause(attempt, 50);
         continue;
       }
       throw new StoreUnavailableError(`cannot attach the store's ${name} catalog (${describeCatalog({ catalog })}): ${message}`, error);

@@ -2,6 +2,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LAKE, openLakeInstance, type LakeConfig } from './lake.ts';
+import { conflictPause, isCommitConflict } from './lake-conflicts.ts';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
@@ -39,7 +40,7 @@ export class Session {
       } catch (error) {
         await this.run('ROLLBACK').catch(() => undefined);
         if (attempt >= tries || !isCommitConflict(error)) throw error;
-        await sleep(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random()));
+        await conflictPause(attempt, 25);
       }
     }
   }
@@ -53,15 +54,6 @@ export class Session {
 /** Commit attempts per transaction before a conflict is reported (SQLite catalogs see many). */
 const COMMIT_TRIES = 12;
 
-/** A commit that lost a race with another writer of the lake; redoing the transaction resolves it. */
-export function isCommitConflict(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /database is locked|Transaction conflict|conflict|could not serialize|Failed to commit DuckLake transaction/i.test(message);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * A DuckDB instance the activities work in: for the store, an in-memory DuckDB
