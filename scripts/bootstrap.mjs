@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Idempotent setup used by `npm run demo` and `npm test`: npm dependencies as
 // locked, the compiled CLI in dist/ (scripts/build.mjs; only when a source is
-// newer), the review encoder (the default extractor's model), then a Temporal
+// newer), the review encoder (the default extractor's model) and its fast
+// helper compiled with gcc (scripts/e5-fast.mjs), then a Temporal
 // CLI (unless TEMPORAL_ADDRESS points at a cluster).
 // Fast when everything is already there.
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { PROJECT_ROOT, findTemporalCli, installTemporalCli } from './temporal-cl
 import { ensureLocalModel } from './local-model.mjs';
 import { ensureDuckdbExtensions } from './duckdb-extensions.mjs';
 import { ensureE5Model } from './e5-model.mjs';
+import { ensureE5Fast } from './e5-fast.mjs';
 
 function depsInstalled() {
   const marker = join(PROJECT_ROOT, 'node_modules', '.package-lock.json');
@@ -31,7 +33,8 @@ async function main() {
   const { buildDist } = await import('./build.mjs');
   if (await buildDist()) console.error('personaflow: compiled the CLI into dist/');
   // Always: the default `embedded` extractor, the demo and the tests use it.
-  ensureE5Model();
+  // Then its fast forward pass, compiled here for this CPU; without it the shipped engine runs.
+  ensureE5Fast(ensureE5Model());
   // Opt-in: the local LLM provider without a model of one's own, or CI asking
   // for the model so the local-model tests run (PERSONAFLOW_FETCH_LOCAL_MODEL=1).
   const wantsLocal = process.env.PERSONAFLOW_LLM_PROVIDER === 'local' && !process.env.PERSONAFLOW_LOCAL_MODEL;

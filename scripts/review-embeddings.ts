@@ -1,9 +1,11 @@
 // Embeddings of corpus texts for training and the quality bench, cached on
 // disk (.tools/datasets/embeddings/, ignored by git) by sha256 of the
-// encoder's model file size, role and text, so a rerun embeds only what is new.
+// encoder's model file size, the engine (the fast helper's build, or none
+// for the shipped engine), role and text, so a rerun embeds only what is new
+// and scores are always those of the engine that runs.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { E5_DIM, E5Encoder, type E5Role } from '../activities/llm/embedded/e5-encoder.ts';
 import { encoderText } from '../activities/llm/embedded/encoder-text.ts';
 import { e5Paths } from './e5-model.mjs';
@@ -21,7 +23,7 @@ export class EmbeddingCache {
 
   constructor() {
     const paths = e5Paths();
-    this.salt = String(statSync(paths.model).size);
+    this.salt = paths.engine === 'shipped' ? String(statSync(paths.model).size) : `${statSync(paths.model).size}+${basename(dirname(paths.library))}`;
     const dir = join(CORPORA_DIR, 'embeddings');
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'e5-small-q4.bin');

