@@ -24,3 +24,9 @@ export interface ChaosCase {
 export function secondsSince(since: number): number {
   return Math.round((Date.now() - since) / 100) / 10;
 }
+
+/** The line a failed command printed about its failure (`personaflow: …`), else its last line. */
+export function errorLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  return lines.find((l) => l.startsWith('personaflow:')) ?? lines.pop() ?? '';
+}

@@ -1,7 +1,7 @@
 // Runs at once on a fresh store with the same input: served by one worker
 // process (`run --no-wait`), or by the `run` commands' own in-process workers
 // with no worker process at all. Every run publishes its own whole version.
-import { secondsSince, type ChaosCase, type CaseOutcome } from './case.ts';
+import { errorLine, secondsSince, type ChaosCase, type CaseOutcome } from './case.ts';
 import { AS_OF } from './harness.ts';
 import { awaitRun, startRun } from './runs.ts';
 
@@ -23,7 +23,7 @@ function concurrent(runs: number, workerProcess: boolean): ChaosCase {
         const outcomes = await Promise.all(
           Array.from({ length: runs }, () => ctx.cli(store, ['run', '--source', ctx.suite.sample.dir, '--as-of', AS_OF, '--json'], {}, 400_000)),
         );
-        for (const o of outcomes) if (o.code !== 0) problems.push(`a run command exited ${o.code}: ${o.stderr.trim().split('\n').pop()}`);
+        for (const o of outcomes) if (o.code !== 0) problems.push(`a run command exited ${o.code}: ${errorLine(o.stderr)}`);
       }
       const versions = store.results.map((r) => r.version).sort();
       if (new Set(versions).size !== versions.length) problems.push(`versions published twice: ${versions.join(', ')}`);

@@ -5,7 +5,7 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { secondsSince, type ChaosCase, type CaseOutcome } from './case.ts';
+import { errorLine, secondsSince, type ChaosCase, type CaseOutcome } from './case.ts';
 import { AS_OF, type CaseContext, type Store } from './harness.ts';
 import type { StoreExpectation } from './invariants.ts';
 
@@ -140,7 +140,7 @@ function inputCase(c: InputCase): ChaosCase {
       const run = await ctx.cli(store, ['run', '--source', source, '--as-of', AS_OF, '--json']);
       const seconds = secondsSince(started);
       const problems: string[] = [];
-      const firstLine = run.stderr.trim().split('\n').find((l) => l.startsWith('personaflow:')) ?? run.stderr.trim().split('\n')[0] ?? '';
+      const firstLine = errorLine(run.stderr);
       let expectation: StoreExpectation;
       if (c.fails) {
         expectation = { published: 0 };
@@ -178,7 +178,7 @@ const shrink: ChaosCase = {
     const store = ctx.store();
     const problems: string[] = [];
     const first = await ctx.cli(store, ['run', '--source', ctx.suite.sample.dir, '--as-of', AS_OF, '--json']);
-    if (first.code !== 0) problems.push(`the first run failed: ${first.stderr.trim().split('\n')[0]}`);
+    if (first.code !== 0) problems.push(`the first run failed: ${errorLine(first.stderr)}`);
     const source = ctx.suite.copySample('shrink');
     const orders = join(source, 'orders.parquet');
     const kept = join(source, 'orders-kept.parquet');
@@ -189,9 +189,9 @@ const shrink: ChaosCase = {
     const started = Date.now();
     const refused = await ctx.cli(store, ['run', '--source', source, '--as-of', AS_OF, '--json']);
     if (refused.code === 0) problems.push('a much emptier version was published without --force');
-    else if (!/--force/.test(refused.stderr)) problems.push(`the refusal does not mention --force: ${refused.stderr.trim().split('\n')[0]}`);
+    else if (!/--force/.test(refused.stderr)) problems.push(`the refusal does not mention --force: ${errorLine(refused.stderr)}`);
     const forced = await ctx.cli(store, ['run', '--source', source, '--as-of', AS_OF, '--force', '--json']);
-    if (forced.code !== 0) problems.push(`the forced run failed: ${forced.stderr.trim().split('\n')[0]}`);
+    if (forced.code !== 0) problems.push(`the forced run failed: ${errorLine(forced.stderr)}`);
     return { problems, expect: [[store, { published: 2 }]], recoverSeconds: secondsSince(started) };
   },
 };

@@ -4,7 +4,7 @@
 // that is never usable fails the run before publish (the failed-share limit);
 // a bad key or model fails at once; no review text or key leaks anywhere.
 import { startFakeOpenAI, type FakeScript } from '../support/fake-openai-server.ts';
-import { secondsSince, type ChaosCase, type CaseOutcome } from './case.ts';
+import { errorLine, secondsSince, type ChaosCase, type CaseOutcome } from './case.ts';
 import { API_KEY, AS_OF } from './harness.ts';
 
 interface LlmFault {
@@ -55,10 +55,10 @@ export function llmCases(): ChaosCase[] {
         const run = await ctx.cli(store, ['run', '--source', ctx.suite.sample.dir, '--as-of', AS_OF, '--json'], {}, (fault.withinS + 60) * 1000);
         const seconds = secondsSince(started);
         const problems: string[] = [];
-        if (fault.publishes && run.code !== 0) problems.push(`the run failed (exit ${run.code}): ${run.stderr.trim().split('\n')[0]}`);
+        if (fault.publishes && run.code !== 0) problems.push(`the run failed (exit ${run.code}): ${errorLine(run.stderr)}`);
         if (!fault.publishes) {
           if (run.code === 0) problems.push('the run published although every reply was unusable');
-          else if (fault.says && !fault.says.test(run.stderr)) problems.push(`the failure does not say ${fault.says}: ${run.stderr.trim().split('\n')[0]}`);
+          else if (fault.says && !fault.says.test(run.stderr)) problems.push(`the failure does not say ${fault.says}: ${errorLine(run.stderr)}`);
         }
         if (seconds > fault.withinS) problems.push(`took ${seconds} s, goal ${fault.withinS} s`);
         const expectation = fault.publishes

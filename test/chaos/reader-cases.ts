@@ -4,7 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sqliteCatalogFile } from '../../activities/warehouse/lake.ts';
-import { secondsSince, type ChaosCase, type CaseOutcome } from './case.ts';
+import { errorLine, secondsSince, type ChaosCase, type CaseOutcome } from './case.ts';
 import type { Store } from './harness.ts';
 
 interface Escape {
@@ -64,7 +64,7 @@ function escapeCase(e: Escape): ChaosCase {
         problems,
         expect: [[store, { published: 1, sample: ctx.suite.sample, baselineCustomers: ctx.suite.baselineCustomers }]],
         recoverSeconds: seconds,
-        note: attempt.stderr.trim().split('\n')[0]!.slice(0, 100),
+        note: errorLine(attempt.stderr).slice(0, 100),
       };
     },
   };
