@@ -162,13 +162,6 @@ export class CaseContext {
     return worker;
   }
 
-  /** A long-running command (a `run` the case will signal or kill). */
-  async start(store: Store, args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<StartedCli> {
-    const started = await startCli(args, { ...store.env, ...env }, ready, 120_000);
-    this.processes.push({ process: started, store });
-    return started;
-  }
-
   async client(address: string): Promise<Client> {
     let client = this.clients.get(address);
     if (!client) {
