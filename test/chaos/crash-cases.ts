@@ -26,7 +26,7 @@ async function holdIn(
   stage: Stage,
   marker: string,
   holdMs: number | 'forever',
-): Promise<{ env: Record<string, string>; holdEnv: Record<string, string>; reached: () => Promise<void> }> {
+): Promise<{ env: Record<string, string>; holdEnv: Record<string, string>; reached: () => Promise<void>; release?: () => void }> {
   if (stage === 'extract') {
     const fake = await startFakeOpenAI({ latencyMs: 1_500 });
     ctx.onCleanup(() => fake.close());
@@ -45,6 +45,8 @@ async function holdIn(
           await sleep(100);
         }
       },
+      // The fault is the kill, not the latency: the restarted worker gets quick replies.
+      release: () => fake.setScript({ latencyMs: 0 }),
     };
   }
   const holdEnv: Record<string, string> =
@@ -66,6 +68,7 @@ function workerKill(stage: Stage): ChaosCase {
       const workflowId = await startRun(ctx, store, ctx.suite.sample.dir);
       await hold.reached();
       await kill(doomed, 'SIGKILL');
+      hold.release?.();
       await sleep(5_000);
       const restartedAt = Date.now();
       await ctx.worker(store);
