@@ -21,6 +21,17 @@ export const CHECKPOINT_DDL = [
      metrics JSON NOT NULL,              -- the result's numbers, for people
      created_at TIMESTAMPTZ NOT NULL     -- key: (fingerprint, stage)
    )`,
+  // A copy of each checkpoint a run's plan means to reuse, made when the plan
+  // is made: a concurrent run may replace that checkpoint (it computed the same
+  // stage) before this run takes it, and its staging stays while this run runs
+  // (retention.ts pruneStaging).
+  `CREATE TABLE IF NOT EXISTS planned_reuses (
+     run_id VARCHAR NOT NULL,            -- the run that plans the reuse
+     stage VARCHAR NOT NULL,             -- key: (run_id, stage)
+     from_run VARCHAR NOT NULL,          -- the run whose checkpoint it is
+     schema VARCHAR NOT NULL,            -- that run's staging schema
+     result JSON NOT NULL                -- the checkpoint's result, returned on reuse
+   )`,
   // Per run and stage: done here, or reused from another run's checkpoint.
   `CREATE TABLE IF NOT EXISTS run_stages (
      run_id VARCHAR NOT NULL,

@@ -66,6 +66,33 @@ export async function reusableCheckpoints(
   return plan;
 }
 
+/**
+ * Copies the checkpoints a plan reuses into planned_reuses, so this run finds
+ * them even when a concurrent run with the same inputs replaces a checkpoint
+ * (it computed the same stage) or publishes and prunes staging before this
+ * run takes it: pruneStaging keeps the staging a running run's plan names.
+ * Replaces an earlier attempt's copies (startRun is retried as a whole).
+ */
+export async function pinPlannedReuses(
+  s: Session,
+  runId: string,
+  fingerprint: string,
+  plan: Partial<Record<ReusableStage, { fromRun: string }>>,
+): Promise<void> {
+  const planned = Object.entries(plan).map(([stage, p]) => ({ stage, fromRun: p!.fromRun }));
+  await s.transaction(async (tx) => {
+    await tx.run('DELETE FROM planned_reuses WHERE run_id = $1', [runId]);
+    for (const { stage, fromRun } of planned) {
+      await tx.run(
+        `INSERT INTO planned_reuses
+         SELECT $run_id, stage, run_id, outputs->>'schema', result FROM checkpoints
+         WHERE fingerprint = $fp AND stage = $stage AND run_id = $from_run AND format_version = $format`,
+        { run_id: runId, fp: fingerprint, stage, from_run: fromRun, format: CHECKPOINT_FORMAT },
+      );
+    }
+  });
+}
+
 export interface ReuseInput<S extends ReusableStage> {
   runId: string;
   stage: S;
@@ -86,12 +113,19 @@ export function createCheckpointActivities(deps: ActivityDeps) {
   /** Takes a stage from an earlier run's checkpoint: its staging copied into this run's, its recorded result returned. */
   async function reuseCheckpoint<S extends ReusableStage>(input: ReuseInput<S>): Promise<StageResults[S]> {
     return deps.warehouse.withSession(async (s) => {
-        const checkpoint = await s.one<{ run_id: string; schema: string; result: string }>(
-          `SELECT run_id, outputs->>'schema' AS schema, result::VARCHAR AS result
-           FROM checkpoints WHERE fingerprint = $1 AND stage = $2 AND run_id = $3 AND format_version = $4`,
-          [input.fingerprint, input.stage, input.fromRun, CHECKPOINT_FORMAT],
-        );
-        if (!checkpoint) {
+        // The plan's own copy first (a concurrent run may have replaced the checkpoint since); runs planned before copies were made find the checkpoint itself.
+        const checkpoint =
+          (await s.one<{ run_id: string; schema: string; result: string }>(
+            `SELECT from_run AS run_id, schema, result::VARCHAR AS result
+             FROM planned_reuses WHERE run_id = $1 AND stage = $2 AND from_run = $3`,
+            [input.runId, input.stage, input.fromRun],
+          )) ??
+          (await s.one<{ run_id: string; schema: string; result: string }>(
+            `SELECT run_id, outputs->>'schema' AS schema, result::VARCHAR AS result
+             FROM checkpoints WHERE fingerprint = $1 AND stage = $2 AND run_id = $3 AND format_version = $4`,
+            [input.fingerprint, input.stage, input.fromRun, CHECKPOINT_FORMAT],
+          ));
+        if (!checkpoint || !(checkpoint.run_id === input.runId || (await schemaExists(s, checkpoint.schema)))) {
           throw new Error(`the checkpoint of stage ${input.stage} from run ${input.fromRun} is gone (retention pruned it); rerun with force`);
         }
         const recorded = JSON.parse(checkpoint.result) as StageResults[S];

@@ -53,10 +53,12 @@ export function createPublishVersion(deps: ActivityDeps) {
         return next;
       });
       await holdAfterPublishCommit(deps.holdAfterPublishCommit, version);
-      // Retention after the commit: a failure here leaves a published version and a retry finds it.
-      await pruneVersions(s, deps.keepVersions ?? DEFAULT_KEEP_VERSIONS);
+      // Retention after the commit is best effort: the version is published, and
+      // failing here (a full disk) would end in a run reported failed whose
+      // version stays current. The next publication tries again.
+      await afterCommit('older versions', () => pruneVersions(s, deps.keepVersions ?? DEFAULT_KEEP_VERSIONS));
       // Staging stays while checkpoints may reuse it; older staging goes (retention.ts).
-      await pruneStaging(s);
+      await afterCommit('old staging', () => pruneStaging(s));
       await expireOldSnapshots(s);
       if (deps.reportsDir) await writeReport(s, version, deps.reportsDir);
       const row = (await s.one<{ n: number; snapshot_id: number }>(
@@ -72,6 +74,15 @@ export function createPublishVersion(deps: ActivityDeps) {
       };
     });
   };
+}
+
+/** A retention step after the commit: reported, never raised (see publishVersion). */
+async function afterCommit(what: string, step: () => Promise<unknown>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    console.warn(`personaflow: retention could not remove ${what} this time (${(error as Error).message.split('\n')[0]}); the next publication tries again`);
+  }
 }
 
 async function insertVersion(tx: Session, schema: string, version: number, input: PublishInput): Promise<void> {

@@ -38,8 +38,9 @@ export async function pruneVersions(s: Session, keep: number): Promise<number[]>
 
 /**
  * Drops run staging schemas nobody needs any more: a schema stays while its
- * run is running, or while a checkpoint of one of the most recent input
- * fingerprints points at it (a later run may reuse it). Checkpoints whose
+ * run is running, while a running run's plan reuses it, or while a checkpoint
+ * of one of the most recent input fingerprints points at it (a later run may
+ * reuse it). Checkpoints whose
  * schema is dropped go with it. Returns the dropped schemas.
  */
 export async function pruneStaging(s: Session, keepFingerprints = KEEP_STAGING_FINGERPRINTS): Promise<string[]> {
@@ -54,6 +55,10 @@ export async function pruneStaging(s: Session, keepFingerprints = KEEP_STAGING_F
   for (const row of await s.all<{ run_id: string }>(`SELECT run_id FROM runs WHERE status = 'running'`)) {
     keep.add(runSchema(row.run_id));
   }
+  // Staging a running run's plan reuses stays until that run ends, even when a
+  // concurrent run with the same inputs replaced the checkpoint (checkpoints.ts pinPlannedReuses).
+  await s.run(`DELETE FROM planned_reuses WHERE run_id NOT IN (SELECT run_id FROM runs WHERE status = 'running')`);
+  for (const row of await s.all<{ schema: string }>(`SELECT DISTINCT schema FROM planned_reuses`)) keep.add(row.schema);
   const staging = await s.all<{ name: string }>(
     `SELECT database_name || '.' || schema_name AS name FROM duckdb_schemas()
      WHERE database_name = $work AND schema_name LIKE 'run\\_%' ESCAPE '\\'`,

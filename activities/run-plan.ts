@@ -4,7 +4,7 @@ import { describeInvalidInput } from '../workflows/profile-run-input.ts';
 import type { ProfileRunInput } from '../workflows/types.ts';
 import { ensureWarehouseSchema } from './warehouse/schema.ts';
 import { fingerprintOf } from './checkpoints-fingerprint.ts';
-import { reusableCheckpoints, type ReusableStage } from './checkpoints.ts';
+import { pinPlannedReuses, reusableCheckpoints, type ReusableStage } from './checkpoints.ts';
 import { promptVersionOf } from './llm/review-features.ts';
 import { DEFAULT_MAX_EXTRACT_FAILURE_SHARE } from './llm/extract-failure-limit.ts';
 
@@ -79,6 +79,7 @@ export function createStartRun(deps: ActivityDeps) {
         const recorded = await s.one<{ fingerprint: string | null }>('SELECT fingerprint FROM run_inputs WHERE run_id = $1', [input.runId]);
         const runFingerprint = recorded?.fingerprint ?? fingerprint;
         const reusable = runFingerprint && !input.force ? await reusableCheckpoints(s, runFingerprint, input.runId) : {};
+        if (runFingerprint) await pinPlannedReuses(s, input.runId, runFingerprint, reusable);
         return { fingerprint: runFingerprint, settings, extractTaskQueue: deps.extractTaskQueue, reusable };
       });
     }
@@ -118,13 +119,19 @@ export interface FailRunInput {
   error: string;
 }
 
-/** Marks a run failed so data teams see it in `runs`; the workflow still fails. */
+/**
+ * Marks a run failed so data teams see it in `runs`; the workflow still fails.
+ * A run whose version was committed stays 'published' (publication and status
+ * must agree): only the error is recorded then.
+ */
 export function createMarkRunFailed({ warehouse }: ActivityDeps) {
   return async function markRunFailed(input: FailRunInput): Promise<void> {
     await warehouse.withSession((s) =>
       s.transaction((tx) =>
         tx.run(
-          `UPDATE runs SET status = 'failed', stage = $stage, error = $error, finished_at = now() WHERE run_id = $run_id`,
+          `UPDATE runs SET status = CASE WHEN status = 'published' THEN status ELSE 'failed' END,
+             stage = CASE WHEN status = 'published' THEN stage ELSE $stage END,
+             error = $error, finished_at = coalesce(finished_at, now()) WHERE run_id = $run_id`,
           { run_id: input.runId, stage: input.stage, error: input.error.slice(0, 2000) },
         ),
       ),

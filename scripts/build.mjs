@@ -63,10 +63,14 @@ export async function buildDist({ force = false } = {}) {
   }
   writeFileSync(join(DIST, STAMP), `${new Date().toISOString()}\n`);
   const current = new Set(files.map((f) => basename(f.path)));
+  // Several CLIs may build at once (three `personaflow run` after an edit):
+  // another build's temporary file can be renamed away between readdir and
+  // stat, so a file that is gone is simply skipped.
   for (const name of readdirSync(DIST)) {
     if (current.has(name) || name === STAMP) continue;
     const path = join(DIST, name);
-    if (Date.now() - statSync(path).mtimeMs > KEEP_OLD_MS) rmSync(path, { force: true });
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat && Date.now() - stat.mtimeMs > KEEP_OLD_MS) rmSync(path, { force: true });
   }
   return true;
 }

@@ -44,9 +44,13 @@ export function installRuntime(config: Config): void {
   try {
     Runtime.install({
       logger,
-      ...(config.metrics
-        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.metrics.host}:${config.metrics.port}` } } } }
-        : {}),
+      telemetryOptions: {
+        // The SDK core's own log (Rust) is forwarded to the same logger: left to
+        // its default it prints on stdout, which broke `run --json` output
+        // (seen by `npm run chaos`: a WARN about evicted workflow tasks).
+        logging: { forward: {}, filter: { core: debug ? 'DEBUG' : 'WARN', other: 'ERROR' } },
+        ...(config.metrics ? { metrics: { prometheus: { bindAddress: `${config.metrics.host}:${config.metrics.port}` } } } : {}),
+      },
     });
   } catch {
     // Already installed by the host (tests may install their own).

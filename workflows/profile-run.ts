@@ -36,10 +36,21 @@ export const RUN_PLAN_PATCH = 'run-plan';
 // a completion lost while the server was down, is noticed within the 30 s
 // heartbeat timeout and the stage is retried; every stage redoes cleanly
 // (staging is per run and replaced, publish finds its committed version).
-const { startRun, markRunFailed, reuseCheckpoint, recordCheckpoint } = proxyActivities<Activities>({
+const { startRun, reuseCheckpoint, recordCheckpoint } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+// Recording a failure must outlast the fault that caused it: on a full disk
+// five quick attempts gave up and left the run 'running' in `runs` while
+// Temporal said failed (npm run chaos, "full disk"). Retried at most once a
+// minute until the store takes it; until then the run is running in both.
+// (Retry options are not part of replay: no patch needed.)
+const { markRunFailed } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '1 day',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 const { buildFeatures } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Session } from '../../activities/warehouse/warehouse.ts';
 import { loadReportData } from './report-data.ts';
@@ -21,7 +21,12 @@ export async function writeReportFile(session: Session, version: number, path: s
   const html = renderReportHtml(data, await buildCharts(data), new Date());
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, html);
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true }); // a full disk leaves a partial file: it must not outlive the failure
+    throw error;
+  }
   return path;
 }

@@ -1,14 +1,17 @@
-// Issue 10 item 2: a `personaflow run` command stopped by SIGTERM or SIGINT
-// while it waits exits at once with the signal's code (143, 130) and says
-// that the run goes on. (Three runs started at once on a fresh store still
-// fail: a run reuses the load checkpoint of a concurrent run with the same
-// input, which that run's publish then prunes; see the open issue 10.)
+// Issue 10 item 2: `personaflow run` commands at once, with no worker process.
+// Three on a fresh store with the same input all publish: each CLI serves
+// from its own in-process worker until its own run ends. (Whether one of them
+// plans to reuse another's load checkpoint depends on timing; the reuse that
+// must survive a concurrent run's replace and prune is pinned down in
+// test/unit/planned-reuse.test.ts.) A command stopped by
+// SIGTERM or SIGINT while it waits exits at once with the signal's code
+// (143, 130) and says that the run goes on.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSampleData } from '../../scripts/sample-data/generate.ts';
-import { startCli } from '../support/cli.ts';
+import { runCli, startCli } from '../support/cli.ts';
 
 const AS_OF = '2026-11-01T00:00:00Z';
 
@@ -29,6 +32,18 @@ describe('concurrent run commands', () => {
     PERSONAFLOW_TASK_QUEUE: `concurrent-${name}-${process.pid}-${Date.now()}`,
     PERSONAFLOW_LLM_PROVIDER: 'offline',
   });
+
+  it('three run commands at once on a fresh store with the same input, and no worker process, all publish', async () => {
+    const env = envFor('three');
+    const outcomes = await Promise.all([0, 1, 2].map(() => runCli(['run', '--source', source, '--as-of', AS_OF, '--json'], env)));
+    for (const o of outcomes) expect(o.code, o.stderr).toBe(0);
+    const versions = outcomes.map((o) => (JSON.parse(o.stdout) as { version: number }).version).sort();
+    expect(versions).toEqual([1, 2, 3]);
+    const customers = outcomes.map((o) => (JSON.parse(o.stdout) as { customers: number }).customers);
+    expect(new Set(customers).size).toBe(1);
+    const runs = await runCli(['query', "SELECT status, count(*) AS n FROM runs GROUP BY 1", '--json'], env);
+    expect(JSON.parse(runs.stdout)).toEqual([{ status: 'published', n: 3 }]);
+  }, 300_000);
 
   for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     it(`a run command stopped with ${signal} exits ${code} at once and says what happened to the run`, async () => {

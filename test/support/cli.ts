@@ -10,13 +10,13 @@ export interface CliOutcome {
   stderr: string;
 }
 
-/** Runs one command to its end. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliOutcome> {
+/** Runs one command to its end (killed after timeoutMs). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliOutcome> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, ...env }, timeout: 120_000 },
+      { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -33,17 +33,18 @@ export interface StartedCli {
 
 /**
  * Starts a long-running command (a worker) and resolves once its output
- * matches `ready`; rejects if it exits first or stays silent for 60 s.
+ * matches `ready`; rejects if it exits first or is not ready within
+ * readyWithinMs (default 60 s).
  */
-export function startCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<StartedCli> {
+export function startCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, readyWithinMs = 60_000): Promise<StartedCli> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const started: StartedCli = { child, output: () => output };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`personaflow ${args.join(' ')} not ready within 60 s:\n${output}`));
-    }, 60_000);
+      reject(new Error(`personaflow ${args.join(' ')} not ready within ${readyWithinMs / 1000} s:\n${output}`));
+    }, readyWithinMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (ready.test(output)) {

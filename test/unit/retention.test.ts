@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Warehouse } from '../../activities/warehouse/warehouse.ts';
 import { ensureWarehouseSchema, runSchema } from '../../activities/warehouse/schema.ts';
 import { pruneStaging, pruneVersions } from '../../activities/retention.ts';
+import { pinPlannedReuses } from '../../activities/checkpoints.ts';
+import { CHECKPOINT_FORMAT } from '../../activities/checkpoints-fingerprint.ts';
 
 describe('retention', () => {
   let warehouse: Warehouse;
@@ -67,5 +69,28 @@ describe('retention', () => {
     expect(dropped.sort()).toEqual([schemas.old, schemas.orphan].sort());
     const left = await warehouse.withSession((s) => s.all('SELECT fingerprint FROM checkpoints'));
     expect(left).toEqual([{ fingerprint: 'fp-recent' }]);
+  });
+
+  it('keeps staging that a running run plans to reuse after a concurrent run replaced its checkpoint, until that run ends', async () => {
+    const schemas = { a: runSchema('run-a'), c: runSchema('run-c') };
+    const checkpoint = `INSERT INTO checkpoints VALUES ('fp', 'load', ${CHECKPOINT_FORMAT}, $run, json_object('schema', $schema), '{"tables": {}}', '{}', now())`;
+    await warehouse.withSession(async (s) => {
+      for (const name of Object.values(schemas)) await s.run(`CREATE SCHEMA ${name}`);
+      await s.run(
+        `INSERT INTO runs (run_id, workflow_id, as_of, source, status, stage, started_at) VALUES ('run-b', 'wf', now(), '/x', 'running', 'load', now())`,
+      );
+      // B plans to reuse A's load; then C, which computed load too, replaces the checkpoint.
+      await s.run(checkpoint, { run: 'run-a', schema: schemas.a });
+      await pinPlannedReuses(s, 'run-b', 'fp', { load: { fromRun: 'run-a' } });
+      await s.run(`DELETE FROM checkpoints WHERE run_id = 'run-a'`);
+      await s.run(checkpoint, { run: 'run-c', schema: schemas.c });
+    });
+    expect(await warehouse.withSession((s) => pruneStaging(s, 1))).toEqual([]);
+    const planned = await warehouse.withSession((s) => s.all(`SELECT run_id, stage, from_run, schema FROM planned_reuses`));
+    expect(planned).toEqual([{ run_id: 'run-b', stage: 'load', from_run: 'run-a', schema: schemas.a }]);
+
+    await warehouse.withSession((s) => s.run(`UPDATE runs SET status = 'published' WHERE run_id = 'run-b'`));
+    expect(await warehouse.withSession((s) => pruneStaging(s, 1))).toEqual([schemas.a]);
+    expect(await warehouse.withSession((s) => s.all('SELECT * FROM planned_reuses'))).toEqual([]);
   });
 });
