@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { LAKE, openLakeInstance, type LakeConfig } from './lake.ts';
+import { LAKE, openLakeInstance, type LakeConfig, type LakeOpenOptions } from './lake.ts';
 import { conflictPause, isCommitConflict } from './lake-conflicts.ts';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
@@ -81,7 +81,7 @@ export class Warehouse {
   /** The store: the lake, attached read-write (workers) or read-only and locked down (readers). */
   static async openLake(
     lake: LakeConfig,
-    options: { readOnly?: boolean; threads?: number; memoryLimit?: string; snapshotVersion?: number; readablePaths?: string[] } = {},
+    options: LakeOpenOptions = {},
   ): Promise<Warehouse> {
     return new Warehouse(await openLakeInstance(lake, options), lake.catalog, lake);
   }
