@@ -213,12 +213,16 @@ export async function run(args: string[]): Promise<void> {
     const during = publish ? readings.filter((r) => r.at >= publish.start && r.at <= publish.end) : [];
     const latencies = during.filter((r) => r.ms !== undefined).map((r) => r.ms!).sort((a, b) => a - b);
 
+    // Rows from the activities' own results, so a run stopped after --stage (or failed) still has them.
+    const resultOf = (type: string) => timings.activities.find((a) => a.type === type)?.result as Record<string, unknown> | undefined;
+    const loaded = resultOf('loadSources')?.tables as Record<string, { read: number } | null> | undefined;
+    const customers = resultOf('buildFeatures')?.customers as number | undefined;
     const stageRows: Record<BenchStage, number | undefined> = {
-      load: Object.values(result?.tables ?? {}).reduce((n, t) => n + (t?.read ?? 0), 0) || undefined,
+      load: Object.values(loaded ?? {}).reduce((n, t) => n + (t?.read ?? 0), 0) || undefined,
       extract: timings.plan?.reviews,
-      features: result?.customers,
-      train: result?.customers,
-      publish: result?.customers,
+      features: customers,
+      train: customers,
+      publish: customers,
     };
     const loadSeconds = seconds(timings.stages.load);
     const extractSeconds = seconds(timings.stages.extract);
@@ -260,6 +264,7 @@ export async function run(args: string[]): Promise<void> {
       readerWholeRun: { queries: readings.length, errors: readings.filter((r) => r.error).length },
       storeMiB: { lake: du(config.lake.dataPath) / 2 ** 20, work: du(config.lake.work.dataPath) / 2 ** 20 },
       completed: result !== undefined,
+      status: (await handle.describe()).status.name,
     };
     const out = join(BENCH_DATA, `e2e-${options.customers}${options.stage ? `-${options.stage}` : ''}.json`);
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
@@ -285,7 +290,11 @@ async function waitFor(handle: Handle, stage: BenchStage | undefined, onStage: (
   let last = 0;
   for (;;) {
     const settled = await Promise.race([outcome, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1_000))]);
-    if (settled && 'error' in settled) throw settled.error;
+    if (settled && 'error' in settled) {
+      // A failed run is reported too: the stages it finished are in its history.
+      log(`the run failed: ${failureMessage(settled.error)}`);
+      return undefined;
+    }
     if (settled) return settled.value;
     const progress = await handle.query(progressQuery).catch(() => undefined);
     if (progress) onStage(progress.stage);
@@ -305,6 +314,17 @@ function rangeDrift(ranges: Array<{ start: number; end: number }>): { first10Med
   const sorted = [...ranges].sort((a, b) => a.start - b.start).map((r) => (r.end - r.start) / 1000);
   const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
   return { first10Median: median(sorted.slice(0, 10)), last10Median: median(sorted.slice(-10)) };
+}
+
+/** The innermost cause: a workflow failure wraps the activity's. */
+function failureMessage(error: unknown): string {
+  let current = error as { message?: string; cause?: unknown } | undefined;
+  const messages: string[] = [];
+  while (current) {
+    if (current.message) messages.push(current.message);
+    current = current.cause as typeof current;
+  }
+  return messages.join(': ');
 }
 
 function rowsPerSecond(rows: number | undefined, secs: number | undefined): number | undefined {
@@ -348,9 +368,10 @@ function printTable(r: {
   peakRssMiB: Record<string, number | undefined>;
   readerDuringPublish: { queries: number; errors: number; p50Ms?: number; p99Ms?: number };
   machine: { loadAverageAtStart: number[] };
+  status: string;
 }): void {
   const lines = [
-    `e2e bench: ${r.options.customers.toLocaleString('en-US')} customers, ${r.options.provider} extractor, k = ${r.options.k}${r.options.stage ? `, stopped after ${r.options.stage}` : ''}; load average at start ${r.machine.loadAverageAtStart.map((n) => n.toFixed(2)).join(' ')}`,
+    `e2e bench: ${r.options.customers.toLocaleString('en-US')} customers, ${r.options.provider} extractor, k = ${r.options.k}${r.options.stage ? `, stopped after ${r.options.stage}` : ''}; run ${r.status}; load average at start ${r.machine.loadAverageAtStart.map((n) => n.toFixed(2)).join(' ')}`,
     '',
     '| stage | wall s | rows | rows/s |',
     '|---|---|---|---|',
