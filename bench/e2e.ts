@@ -14,10 +14,9 @@
 // typed tables (before the run starts, with the worker idle) for the load
 // ratio; stage times and Temporal overhead come from the workflow histories.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig } from '../worker/config.ts';
 import { ensureDevServer, readDevServerRecord } from '../client/dev-server.ts';
@@ -29,8 +28,8 @@ import { PROJECT_ROOT } from '../activities/project-root.ts';
 import { SCALES, customerCount } from '../scripts/sample-data/generate.ts';
 import { BENCH_AS_OF, BENCH_DATA, benchData, sampleFiles } from './e2e-data.ts';
 import { runTimings, STAGES, type BenchStage, type Interval } from './e2e-history.ts';
+import { du, quantile, startStoreReader, type Reading } from './measure.ts';
 
-const READER = fileURLToPath(new URL('./store-reader.mjs', import.meta.url));
 const CLI = join(PROJECT_ROOT, 'bin', 'personaflow.js');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -90,19 +89,6 @@ function treePeakRssMiB(pid: number | undefined): number | undefined {
   return peak;
 }
 
-function du(path: string): number {
-  let total = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const p = join(path, entry.name);
-    total += entry.isDirectory() ? du(p) : statSync(p).size;
-  }
-  return total;
-}
-
-function quantile(sorted: number[], q: number): number | undefined {
-  return sorted.length === 0 ? undefined : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 /** DuckDB alone: the same four files into typed tables, in a scratch database file, timed. */
 async function duckdbAlone(dir: string, scratch: string): Promise<{ seconds: number; rows: number }> {
   const files = sampleFiles(dir);
@@ -125,25 +111,6 @@ async function duckdbAlone(dir: string, scratch: string): Promise<{ seconds: num
     rmSync(join(scratch, 'alone.duckdb'), { force: true });
     rmSync(join(scratch, 'alone.duckdb.wal'), { force: true });
   }
-}
-
-interface Reading {
-  at: number;
-  ms?: number;
-  error?: string;
-}
-
-function startReader(lake: unknown, readings: Reading[]): ChildProcess {
-  const reader = spawn(process.execPath, [READER, JSON.stringify(lake), EXTENSION_DIR], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let buffered = '';
-  reader.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) readings.push({ at: Date.now(), ...(JSON.parse(line) as { ms?: number; error?: string }) });
-  });
-  reader.stderr!.resume();
-  return reader;
 }
 
 async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -198,7 +165,7 @@ export async function run(args: string[]): Promise<void> {
     const handle = await startProfileRun(client, config, { source: data.dir, asOf: BENCH_AS_OF, k: options.k, force: true });
     // The reader polls every 20 ms: started with train (attached and warm before publish), not before, so it takes no CPU from the earlier stages.
     const result = await waitFor(handle, options.stage, (stage) => {
-      if (!reader && (stage === 'train' || stage === 'publish')) reader = startReader(config.lake, readings);
+      if (!reader && (stage === 'train' || stage === 'publish')) reader = startStoreReader(config.lake, EXTENSION_DIR, readings);
     });
     const timings = await runTimings(client, handle.workflowId);
 
