@@ -129,6 +129,7 @@ const int = (n: number | undefined): string => (n === undefined || !Number.isFin
 export async function run(args: string[]): Promise<void> {
   const options = parse(args);
   const load = loadavg();
+  const commit = gitHead(); // the code the worker runs: read before it starts
   const data = await benchData(options.customers, log);
   const home = join(BENCH_DATA, String(options.customers), `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(home, { recursive: true });
@@ -197,7 +198,7 @@ export async function run(args: string[]): Promise<void> {
     const report = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
-      commit: gitHead(),
+      commit,
       options,
       data: { dir: data.dir, ...data.summary, generatedSeconds: data.generatedSeconds },
       stages: Object.fromEntries(
