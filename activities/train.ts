@@ -63,7 +63,8 @@ export function createTrainSegments(deps: ActivityDeps) {
     }
     return deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
-        const rows = await s.all<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
+        // Streamed: the heartbeat timer keeps beating while a large feature table is converted.
+        const rows = await s.allStreamed<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
         // Yields between k-means fits, so the heartbeat timer (createActivities) keeps beating.
         const { fills, scaler, scaled, segmentation: result, heldOut } = await fitModelAsync(rows, { k: input.k });
 

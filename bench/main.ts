@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   cli: () => import('./cli.ts'),
   report: () => import('./report.ts'),
   store: () => import('./store.ts'),
+  e2e: () => import('./e2e.ts'),
 };
 
 async function main(): Promise<void> {

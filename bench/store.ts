@@ -6,11 +6,9 @@
 // read-only attachment, as a notebook) times `SELECT count(*) FROM
 // current_profiles` in a loop. Prints publish seconds, reader latency p50/p99,
 // reader errors and the lake's disk use at the end.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index.ts';
 import { embeddedLake, EXTENSION_DIR } from '../activities/warehouse/lake.ts';
@@ -20,26 +18,13 @@ import { OfflineExtractor } from '../activities/llm/offline-extractor.ts';
 import { extractReviews } from '../activities/llm/extract-reviews.ts';
 import { generateSampleData } from '../scripts/sample-data/generate.ts';
 import type { TrainResult } from '../activities/train.ts';
+import { du, quantile, startStoreReader, type Reading } from './measure.ts';
 
-const READER = fileURLToPath(new URL('./store-reader.mjs', import.meta.url));
 const AS_OF = '2026-11-01T00:00:00.000Z';
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-
-function du(path: string): number {
-  let total = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const p = join(path, entry.name);
-    total += entry.isDirectory() ? du(p) : statSync(p).size;
-  }
-  return total;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -69,15 +54,8 @@ export async function run(args: string[]): Promise<void> {
     await env.run(acts.buildFeatures, { runId: 'base', asOf: AS_OF });
     const model = (await env.run(acts.trainSegments, { runId: 'base' })) as TrainResult;
 
-    const reads: Array<{ ms?: number; n?: number; error?: string }> = [];
-    const reader = spawn(process.execPath, [READER, JSON.stringify(lake), EXTENSION_DIR], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buffered = '';
-    reader.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) reads.push(JSON.parse(line));
-    });
+    const reads: Reading[] = [];
+    const reader = startStoreReader(lake, EXTENSION_DIR, reads);
 
     const publishSeconds: number[] = [];
     for (let v = 1; v <= versions; v++) {
@@ -103,8 +81,8 @@ export async function run(args: string[]): Promise<void> {
     const sortedPublish = [...publishSeconds].sort((a, b) => a - b);
     const kept = await warehouse.withSession((s) => s.all<{ v: number }>('SELECT DISTINCT version AS v FROM profiles ORDER BY 1'));
     console.log(`store bench: ${customers} customers, ${versions} versions published, retention keeps ${keep}`);
-    console.log(`publish: median ${quantile(sortedPublish, 0.5).toFixed(2)} s, max ${sortedPublish.at(-1)!.toFixed(2)} s (one DuckLake transaction + retention + snapshot expiry)`);
-    console.log(`reader (one read-only attachment, select count(*) from current_profiles): ${latencies.length} queries, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, errors ${reads.filter((r) => r.error).length}`);
+    console.log(`publish: median ${(quantile(sortedPublish, 0.5) ?? NaN).toFixed(2)} s, max ${sortedPublish.at(-1)!.toFixed(2)} s (one DuckLake transaction + retention + snapshot expiry)`);
+    console.log(`reader (one read-only attachment, select count(*) from current_profiles): ${latencies.length} queries, p50 ${(quantile(latencies, 0.5) ?? NaN).toFixed(1)} ms, p99 ${(quantile(latencies, 0.99) ?? NaN).toFixed(1)} ms, errors ${reads.filter((r) => r.error).length}`);
     console.log(`kept versions: ${kept.length} (${kept[0]?.v}..${kept.at(-1)?.v})`);
     console.log(`disk: readers' lake data ${(du(lake.dataPath) / 2 ** 20).toFixed(1)} MiB, catalog ${(statSync(lake.catalog.slice('sqlite:'.length)).size / 2 ** 20).toFixed(1)} MiB, work lake data ${(du(lake.work.dataPath) / 2 ** 20).toFixed(1)} MiB`);
   } finally {

@@ -1,4 +1,4 @@
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../activities/errors.ts';
 import { priceFor, type ModelPrice } from '../activities/llm/prices.ts';
@@ -22,6 +22,11 @@ const EnvSchema = z.object({
   PERSONAFLOW_MAX_REJECT_SHARE: z.coerce.number().min(0).max(1).default(0.05),
   PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE: z.coerce.number().min(0).max(1).default(0.05),
   PERSONAFLOW_KEEP_VERSIONS: z.coerce.number().int().min(1).default(20),
+  // Issue 12: a worker's DuckDB spills to disk past this instead of growing (DuckDB's own default is 80% of RAM).
+  PERSONAFLOW_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'takes a size such as 4GB or 512MB')
+    .default('4GB'),
   // Test hook (crash tests only): after publish commits, write this file and hang until killed.
   PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT: z.string().optional(),
   // Test hook (recovery tests only): `<stage>:<ms|forever>:<marker file>`, see activities/test-hooks.ts.
@@ -110,6 +115,8 @@ export interface Config {
   maxExtractFailureShare: number;
   /** Published versions kept (the current one and pinned ones are always kept). */
   keepVersions: number;
+  /** A worker's DuckDB: memory it may use before spilling to tempDirectory (a folder per process under it). */
+  duckdb: { memoryLimit: string; tempDirectory: string };
   /** Crash-test hook: see PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT; unset in real use. */
   holdAfterPublishCommit?: string;
   /** Recovery-test hook: see PERSONAFLOW_TEST_HOLD_IN_STAGE; unset in real use. */
@@ -179,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRejectShare: e.PERSONAFLOW_MAX_REJECT_SHARE,
     maxExtractFailureShare: e.PERSONAFLOW_MAX_EXTRACT_FAILURE_SHARE,
     keepVersions: e.PERSONAFLOW_KEEP_VERSIONS,
+    duckdb: { memoryLimit: e.PERSONAFLOW_DUCKDB_MEMORY_LIMIT, tempDirectory: join(home, 'tmp', 'duckdb') },
     holdAfterPublishCommit: e.PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT,
     holdInStage: e.PERSONAFLOW_TEST_HOLD_IN_STAGE === undefined ? undefined : parseStageHold(e.PERSONAFLOW_TEST_HOLD_IN_STAGE),
     temporal: {

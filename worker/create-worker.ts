@@ -7,6 +7,7 @@ import { Warehouse } from '../activities/warehouse/warehouse.ts';
 import { ensureWarehouseSchema } from '../activities/warehouse/schema.ts';
 import { migrateLegacyWarehouse } from '../activities/warehouse/migrate-legacy.ts';
 import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { ReviewFeatureExtractor } from '../activities/llm/review-features.ts';
 import type { Config } from './config.ts';
 import { installRuntime } from './runtime.ts';
@@ -43,7 +44,9 @@ export async function createPersonaflowWorker(
   const queues = options.queues ?? ['main', 'extract'];
   installRuntime(config); // SDK log to the log file; the Prometheus endpoint when configured
   const interceptors = config.metrics ? { interceptors: { activity: [createMetrics().interceptor] } } : {};
-  const warehouse = await Warehouse.openLake(config.lake);
+  // Past the limit DuckDB spills to this process's own folder, removed when the worker stops.
+  const spill = join(config.duckdb.tempDirectory, String(process.pid));
+  const warehouse = await Warehouse.openLake(config.lake, { memoryLimit: config.duckdb.memoryLimit, tempDirectory: spill });
   let connection: NativeConnection | undefined;
   let extractor: ReviewFeatureExtractor | undefined;
   try {
@@ -121,6 +124,7 @@ export async function createPersonaflowWorker(
           await conn.close();
           await closeExtractor(ownExtractor); // the local model's contexts hold native memory
           warehouse.close();
+          rmSync(spill, { recursive: true, force: true });
         }
       },
       shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
@@ -129,6 +133,7 @@ export async function createPersonaflowWorker(
     await connection?.close();
     if (!options.extractor) await closeExtractor(extractor);
     warehouse.close();
+    rmSync(spill, { recursive: true, force: true });
     throw error;
   }
 }

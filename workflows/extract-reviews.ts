@@ -8,7 +8,7 @@ import { HEARTBEAT_TIMEOUT } from './heartbeat-timeout.ts';
 /** One JSON object in, as every workflow here; only ids, counts and numbers travel. */
 export interface ExtractReviewsInput {
   runId: string;
-  /** Pending groups per range activity (default 500). */
+  /** Pending groups per range activity (default: the plan's groups over TARGET_RANGES, from 500 to 20,000). */
   rangeSize?: number;
   /** Range activities in flight at once (default 2; any worker on the task queue may take them). */
   parallelRanges?: number;
@@ -34,6 +34,24 @@ export interface ExtractReviewsInput {
 
 /** Patch of release 0.2: range activities go to the extraction task queue. */
 export const EXTRACT_QUEUE_PATCH = 'extract-task-queue';
+
+/**
+ * Patch of issue 12: without a rangeSize, ranges grow with the plan. Each
+ * range has a fixed cost in the store (its commits, and its reads of
+ * review_features, which grow with what the run stored), so a fixed 500 made
+ * a run of 168k reviews 314 ranges and one of 1.68M over 3,000. Runs before
+ * the patch keep 500 groups per range.
+ */
+export const RANGE_SIZE_PATCH = 'range-size-by-plan';
+/** Ranges a run is cut into by default: plenty to spread over workers, few enough to keep per-range costs small. */
+const TARGET_RANGES = 64;
+const MIN_RANGE_GROUPS = 500;
+/** A range stays well inside its 2-hour start-to-close timeout even with the embedded model (~12 reviews/s per core). */
+const MAX_RANGE_GROUPS = 20_000;
+
+function defaultRangeSize(pendingGroups: number): number {
+  return Math.min(MAX_RANGE_GROUPS, Math.max(MIN_RANGE_GROUPS, Math.ceil(pendingGroups / TARGET_RANGES)));
+}
 
 export interface ExtractState {
   plan: ExtractPlanResult;
@@ -109,7 +127,6 @@ export async function extractReviewsWorkflow(input: ExtractReviewsInput): Promis
       ? { reviews: current.plan.reviews, cacheHits: current.plan.cacheHits, pending: current.plan.pendingReviews, settled: current.extracted + current.failed }
       : null,
   );
-  const rangeSize = input.rangeSize ?? 500;
   const parallel = input.parallelRanges ?? 2;
   const maxRanges = input.maxRangesPerExecution ?? 1_000;
   const activities = extractionActivities(input);
@@ -124,6 +141,7 @@ export async function extractReviewsWorkflow(input: ExtractReviewsInput): Promis
   };
   current = state;
   const { plan } = state;
+  const rangeSize = input.rangeSize ?? (patched(RANGE_SIZE_PATCH) ? defaultRangeSize(plan.pendingGroups) : MIN_RANGE_GROUPS);
   const spent = (): number => state.usage.promptTokens + state.usage.completionTokens;
 
   const inFlight = new Map<number, Promise<{ from: number; result: ExtractRangeResult }>>();

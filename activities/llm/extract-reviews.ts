@@ -123,11 +123,18 @@ export interface RangeProgress {
   usage: ExtractionUsage;
 }
 
+/** Reviews read, redacted and hashed at a time while planning: JS memory stays one page's worth whatever the run's size. */
+const PLAN_PAGE_ROWS = 50_000;
+
 /**
- * Step 1 of the stage: reads the run's reviews, copies cached features, and
- * numbers what is left in `<schema>.extract_pending` (ids and hashes only),
- * so workers can be handed ranges of group numbers instead of texts.
- * Idempotent: a retry plans again from the current cache.
+ * Step 1 of the stage: hashes the run's reviews page by page into a temp
+ * table, copies cached features, and numbers what is left in
+ * `<schema>.extract_pending` (ids and hashes) and `<schema>.extract_groups`
+ * (one text per group), so workers can be handed ranges of group numbers
+ * instead of texts. Grouping, the cache and the numbering are SQL: no JS
+ * collection grows with the reviews (a million of them once ran the worker
+ * out of heap here). Groups are numbered in the order of their first review
+ * id. Idempotent: a retry plans again from the current cache.
  */
 export async function planExtraction(
   deps: Pick<ExtractDeps, 'warehouse' | 'extractor'>,
@@ -135,16 +142,94 @@ export async function planExtraction(
 ): Promise<ExtractPlan> {
   checkSchema(input.schema);
   const key = featureKey(deps.extractor);
+  const none: ExtractPlan = { reviews: 0, cacheHits: 0, pendingGroups: 0, pendingReviews: 0 };
   return deps.warehouse.withSession(async (session) => {
-    const groups = await readReviewGroups(session, input.schema, deps.extractor);
-    const total = [...groups.values()].reduce((n, group) => n + group.reviewIds.length, 0);
-    if (total === 0) return { reviews: 0, cacheHits: 0, pendingGroups: 0, pendingReviews: 0 };
-    const cached = await applyCache(session, groups, key, input.runId);
-    const pending = [...groups.values()].filter((group) => !cached.has(group.hash));
-    await writePending(session, input.schema, pending);
-    const pendingReviews = pending.reduce((n, group) => n + group.reviewIds.length, 0);
-    return { reviews: total, cacheHits: total - pendingReviews, pendingGroups: pending.length, pendingReviews };
+    if (!(await tableExists(session, input.schema, 'reviews'))) return none;
+    const duplicate = await session.one<{ review_id: string }>(
+      `SELECT review_id FROM ${input.schema}.reviews GROUP BY review_id HAVING count(*) > 1 ORDER BY review_id LIMIT 1`,
+    );
+    if (duplicate) throw new Error(`duplicate review_id "${duplicate.review_id}" in ${input.schema}.reviews`);
+    try {
+      const total = await hashReviews(session, input.schema, deps.extractor);
+      if (total === 0) return none;
+      await copyCached(session, key, input.runId);
+      await session.run(WRITE_PENDING_SQL(input.schema));
+      await session.run(WRITE_GROUPS_SQL(input.schema));
+      const pending = await session.one<{ groups: number; reviews: number }>(
+        `SELECT count(DISTINCT seq)::INTEGER AS groups, count(*)::INTEGER AS reviews FROM ${input.schema}.extract_pending`,
+      );
+      const pendingReviews = pending?.reviews ?? 0;
+      return { reviews: total, cacheHits: total - pendingReviews, pendingGroups: pending?.groups ?? 0, pendingReviews };
+    } finally {
+      for (const table of ['extract_src', 'extract_hashes', 'extract_cached']) {
+        await session.run(`DROP TABLE IF EXISTS temp.main.${table}`);
+      }
+    }
   });
+}
+
+/**
+ * Fills temp table extract_hashes (review_id, content_hash) with every review
+ * of the run, a page at a time: redaction and hashing are JS (redactPII), the
+ * rest stays in DuckDB. The reviews are first copied to a numbered temp table
+ * (extract_src, kept for the group texts) so each page is a cheap range scan.
+ * Returns the number of reviews.
+ */
+async function hashReviews(session: Session, schema: string, extractor: ReviewFeatureExtractor): Promise<number> {
+  await session.run(`CREATE OR REPLACE TEMP TABLE extract_src AS SELECT row_number() OVER () AS n, review_id, text FROM ${schema}.reviews`);
+  await session.run('CREATE OR REPLACE TEMP TABLE extract_hashes (review_id VARCHAR, content_hash VARCHAR)');
+  let total = 0;
+  for (let from = 0; ; from += PLAN_PAGE_ROWS) {
+    const rows = await session.all<{ review_id: string; text: string | null }>(
+      'SELECT review_id, text FROM temp.main.extract_src WHERE n > ? AND n <= ?',
+      [from, from + PLAN_PAGE_ROWS],
+    );
+    if (rows.length === 0) return total;
+    total += rows.length;
+    const appender = await session.raw.createAppender('extract_hashes', 'main', 'temp');
+    try {
+      for (const row of rows) {
+        appender.appendVarchar(row.review_id);
+        appender.appendVarchar(contentHash(redactPII(row.text ?? ''), extractor));
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync(); // flushes
+    }
+  }
+}
+
+/** The reviews whose hash the cache does not answer, one row each, with their group's number (groups in order of first review id). */
+const WRITE_PENDING_SQL = (schema: string): string => `
+  CREATE OR REPLACE TABLE ${schema}.extract_pending AS
+  WITH pending AS (
+    SELECT h.review_id, h.content_hash FROM temp.main.extract_hashes h ANTI JOIN temp.main.extract_cached c USING (content_hash)
+  ),
+  numbered AS (
+    SELECT content_hash, (row_number() OVER (ORDER BY min(review_id)) - 1)::INTEGER AS seq FROM pending GROUP BY content_hash
+  )
+  SELECT n.seq, p.review_id, p.content_hash FROM pending p JOIN numbered n USING (content_hash)
+  ORDER BY n.seq, p.review_id`;
+
+/**
+ * One row per pending group with its first review's text, in group order: a
+ * range reads only its own rows (the files' and row groups' seq statistics
+ * prune the rest) instead of joining every review of the run, which made the
+ * stage quadratic in the number of reviews.
+ */
+const WRITE_GROUPS_SQL = (schema: string): string => `
+  CREATE OR REPLACE TABLE ${schema}.extract_groups AS
+  SELECT g.seq, g.content_hash, s.text
+  FROM (SELECT seq, any_value(content_hash) AS content_hash, min(review_id) AS first_id FROM ${schema}.extract_pending GROUP BY seq) g
+  JOIN temp.main.extract_src s ON s.review_id = g.first_id
+  ORDER BY g.seq`;
+
+async function tableExists(session: Session, schema: string, table: string): Promise<boolean> {
+  const row = await session.one<{ n: number }>(
+    `SELECT count(*) AS n FROM information_schema.tables WHERE table_catalog || '.' || table_schema = ? AND table_name = ?`,
+    [schema, table],
+  );
+  return (row?.n ?? 0) > 0;
 }
 
 /**
@@ -269,25 +354,6 @@ function featureKey(extractor: { name: string; model: string; promptVersion?: st
   return { extractor: extractor.name, model: extractor.model, promptVersion: promptVersionOf(extractor) };
 }
 
-/** One row per pending review: its group number and hash. No text: the range step reads it from the run's reviews. */
-async function writePending(session: Session, schema: string, pending: Group[]): Promise<void> {
-  await session.run(`CREATE OR REPLACE TABLE ${schema}.extract_pending (seq INTEGER, review_id VARCHAR, content_hash VARCHAR)`);
-  const target = splitSchema(schema);
-  const appender = await session.raw.createAppender('extract_pending', target.schema, target.catalog);
-  try {
-    pending.forEach((group, seq) => {
-      for (const reviewId of group.reviewIds) {
-        appender.appendInteger(seq);
-        appender.appendVarchar(reviewId);
-        appender.appendVarchar(group.hash);
-        appender.endRow();
-      }
-    });
-  } finally {
-    appender.closeSync();
-  }
-}
-
 /** The pending groups numbered [from, to), with the first review's text redacted again (the same text, so the same hash). */
 async function readPendingRange(
   session: Session,
@@ -296,10 +362,14 @@ async function readPendingRange(
   from: number,
   to: number,
 ): Promise<Map<string, Group>> {
+  // Plans made before extract_groups existed (a range retried across an upgrade) join the reviews.
+  const texts = (await tableExists(session, schema, 'extract_groups'))
+    ? `${schema}.extract_groups g ON g.seq = p.seq AND g.seq >= $1 AND g.seq < $2`
+    : `${schema}.reviews g ON g.review_id = p.review_id`;
   const rows = await session.all<{ review_id: string; content_hash: string; text: string | null }>(
-    `SELECT p.review_id, p.content_hash, r.text
-     FROM ${schema}.extract_pending p JOIN ${schema}.reviews r USING (review_id)
-     WHERE p.seq >= ? AND p.seq < ? ORDER BY p.seq, p.review_id`,
+    `SELECT p.review_id, p.content_hash, g.text
+     FROM ${schema}.extract_pending p JOIN ${texts}
+     WHERE p.seq >= $1 AND p.seq < $2 ORDER BY p.seq, p.review_id`,
     [from, to],
   );
   const groups = new Map<string, Group>();
@@ -325,35 +395,6 @@ const RANGE_COUNTS_SQL = (schema: string): string => `
   WHERE p.seq >= $1 AND p.seq < $2 AND f.run_id = $3
     AND f.extractor = $4 AND f.model = $5 AND f.prompt_version = $6
   GROUP BY f.status`;
-
-async function readReviewGroups(
-  session: Session,
-  schema: string,
-  extractor: ReviewFeatureExtractor,
-): Promise<Map<string, Group>> {
-  const groups = new Map<string, Group>();
-  // The reviews table is optional in the data contract.
-  const exists = await session.one<{ n: number }>(
-    `SELECT count(*) AS n FROM information_schema.tables WHERE table_catalog || '.' || table_schema = ? AND table_name = 'reviews'`,
-    [schema],
-  );
-  if (!exists || exists.n === 0) return groups;
-
-  const rows = await session.all<{ review_id: string; text: string | null }>(
-    `SELECT review_id, text FROM ${schema}.reviews ORDER BY review_id`,
-  );
-  const seen = new Set<string>();
-  for (const row of rows) {
-    if (seen.has(row.review_id)) throw new Error(`duplicate review_id "${row.review_id}" in ${schema}.reviews`);
-    seen.add(row.review_id);
-    const text = redactPII(row.text ?? '');
-    const hash = contentHash(text, extractor);
-    const group = groups.get(hash);
-    if (group) group.reviewIds.push(row.review_id);
-    else groups.set(hash, { hash, text, reviewIds: [row.review_id] });
-  }
-  return groups;
-}
 
 /** review_features' columns, in the order the INSERTs below list them. */
 const COLUMNS = `review_id, content_hash, extractor, model, prompt_version, status, error,
@@ -386,10 +427,18 @@ const CACHED_HASHES_SQL = `
     AND content_hash IN (SELECT content_hash FROM extract_hashes)`;
 
 /**
- * Finds which content hashes already have an ok row (for any review) and
- * copies those features to this run's reviews that lack them. Returns the
- * cached hashes. Failed rows are no cache: their reviews are extracted again.
+ * With temp table extract_hashes filled: copies cached features to this
+ * run's reviews that lack them, and leaves the hashes that have an ok row
+ * (for any review) in temp table extract_cached. Failed rows are no cache:
+ * their reviews are extracted again.
  */
+async function copyCached(session: Session, key: FeatureKey, runId: string): Promise<void> {
+  const params = [key.extractor, key.model, key.promptVersion];
+  await session.run(COPY_CACHED_SQL, [runId, ...params]);
+  await session.run(`CREATE OR REPLACE TEMP TABLE extract_cached AS ${CACHED_HASHES_SQL}`, params);
+}
+
+/** copyCached for a range's groups (a few hundred): returns the cached hashes. */
 async function applyCache(session: Session, groups: Map<string, Group>, key: FeatureKey, runId: string): Promise<Set<string>> {
   await session.run('CREATE OR REPLACE TEMP TABLE extract_hashes (review_id VARCHAR, content_hash VARCHAR)');
   try {
@@ -405,12 +454,12 @@ async function applyCache(session: Session, groups: Map<string, Group>, key: Fea
     } finally {
       appender.closeSync(); // flushes
     }
-    const params = [key.extractor, key.model, key.promptVersion];
-    await session.run(COPY_CACHED_SQL, [runId, ...params]);
-    const rows = await session.all<{ content_hash: string }>(CACHED_HASHES_SQL, params);
+    await copyCached(session, key, runId);
+    const rows = await session.all<{ content_hash: string }>('SELECT content_hash FROM temp.main.extract_cached');
     return new Set(rows.map((row) => row.content_hash));
   } finally {
     await session.run('DROP TABLE IF EXISTS temp.main.extract_hashes');
+    await session.run('DROP TABLE IF EXISTS temp.main.extract_cached');
   }
 }
 

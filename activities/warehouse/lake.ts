@@ -51,6 +51,17 @@ function isLocalPath(path: string): boolean {
   return !/^[a-z0-9]+:\/\//i.test(path);
 }
 
+export interface LakeOpenOptions {
+  readOnly?: boolean;
+  threads?: number;
+  /** DuckDB's memory_limit (e.g. 4GB): past it, large joins, sorts and aggregates spill to tempDirectory. */
+  memoryLimit?: string;
+  /** Where this process's DuckDB spills; one folder per process (DuckDB names its spill files alike in every process). */
+  tempDirectory?: string;
+  snapshotVersion?: number;
+  readablePaths?: string[];
+}
+
 /**
  * A DuckDB instance (in memory: all persistent state is in the lake) with the
  * lake attached as `lake`. Readers attach it read-only and are then locked
@@ -58,7 +69,7 @@ function isLocalPath(path: string): boolean {
  */
 export async function openLakeInstance(
   lake: LakeConfig,
-  options: { readOnly?: boolean; threads?: number; memoryLimit?: string; snapshotVersion?: number; readablePaths?: string[] } = {},
+  options: LakeOpenOptions = {},
 ): Promise<DuckDBInstance> {
   const kind = catalogKind(lake);
   const catalogFile = sqliteCatalogFile(lake);
@@ -76,6 +87,10 @@ export async function openLakeInstance(
   if (verifiedAtInstall(EXTENSION_DIR, extensions)) config.allow_unsigned_extensions = 'true';
   if (options.threads) config.threads = String(options.threads);
   if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+  if (options.tempDirectory) {
+    mkdirSync(options.tempDirectory, { recursive: true });
+    config.temp_directory = options.tempDirectory;
+  }
   const instance = await DuckDBInstance.create(':memory:', config);
   const connection = await instance.connect();
   try {

@@ -37,6 +37,47 @@ const trimmedCol = (name: string): string => ident(`${P}t_${name}`);
 const parsedCol = (name: string): string => ident(`${P}p_${name}`);
 const valueCol = (name: string): string => ident(`${P}v_${name}`);
 const fkCol = (name: string): string => ident(`${P}fk_${name}`);
+const nativeCol = (name: string): string => ident(`${P}n_${name}`);
+const hasNativeCol = (name: string): string => ident(`${P}has_n_${name}`);
+
+const INTEGER_TYPES = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'];
+
+/**
+ * The parsed value of a column the part holds typed, computed from the typed
+ * value, or undefined when the text must be parsed. Each case gives exactly
+ * what parseExpression gives for the value's text (its VARCHAR cast in a UTC
+ * session): a DOUBLE's text is its shortest round-trip form, so it parses back
+ * to itself; NaN and infinities print as words the checks refuse; a timestamp
+ * prints with a 4-digit year from 1 to 9999 only. FLOAT (whose text is not its
+ * DOUBLE value), HUGEINT, DATE and other timestamp units keep the text path.
+ */
+function nativeExpression(c: ColumnSpec, part: ReadTable['parts'][number]): string | undefined {
+  const actual = part.columns.get(c.name);
+  const type = part.types.get(c.name);
+  if (actual === undefined || type === undefined) return undefined;
+  const x = ident(actual);
+  const asDouble = `CAST(${x} AS DOUBLE)`;
+  switch (c.type) {
+    case 'number':
+      if (type === 'DOUBLE' || INTEGER_TYPES.includes(type) || /^DECIMAL\(\d+,\d+\)$/.test(type)) {
+        return `CASE WHEN isfinite(${asDouble}) THEN ${asDouble} END`;
+      }
+      return undefined;
+    case 'integer':
+      if (INTEGER_TYPES.includes(type)) return `CASE WHEN abs(${asDouble}) <= 2147483647 THEN CAST(${x} AS INTEGER) END`;
+      if (type === 'DOUBLE') return `CASE WHEN isfinite(${x}) AND ${x} = trunc(${x}) AND abs(${x}) <= 2147483647 THEN CAST(${x} AS INTEGER) END`;
+      return undefined;
+    case 'timestamp':
+      if (type === 'TIMESTAMP WITH TIME ZONE' || type === 'TIMESTAMP') {
+        return `CASE WHEN isfinite(${x}) AND year(${x}) BETWEEN 1 AND 9999 THEN CAST(${x} AS TIMESTAMPTZ) END`;
+      }
+      return undefined;
+    case 'boolean':
+      return type === 'BOOLEAN' ? x : undefined;
+    default:
+      return undefined;
+  }
+}
 
 /**
  * CREATE the checked temp table of one table. One bound parameter: the run's
@@ -49,18 +90,31 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
   // checks below are the same whatever the file held.
   const allColumns = [...read.columns, ...spec.columns.map((c) => c.name).filter((n) => !read.columns.includes(n))];
 
+  // Contract columns some part holds already typed (Parquet): their value is
+  // taken as it is, the text parse only runs for the other parts' rows.
+  const natives = spec.columns.filter((c) => read.parts.some((part) => nativeExpression(c, part) !== undefined));
   const partSelects = read.parts.flatMap((part, index) => {
     const cols = allColumns.map((name) => {
       const actual = part.columns.get(name);
-      return actual === undefined ? `NULL::VARCHAR AS ${ident(name)}` : `${ident(actual)} AS ${ident(name)}`;
+      if (actual === undefined) return `NULL::VARCHAR AS ${ident(name)}`;
+      // Every column as text, as the checks' messages and the raw rows show it.
+      const type = part.types.get(name) ?? 'VARCHAR';
+      return type === 'VARCHAR' ? `${ident(actual)} AS ${ident(name)}` : `CAST(${ident(actual)} AS VARCHAR) AS ${ident(name)}`;
     });
+    for (const c of natives) {
+      const native = nativeExpression(c, part);
+      cols.push(`${native !== undefined} AS ${hasNativeCol(c.name)}`, `${native ?? 'NULL'}::${stagingType(c.type)} AS ${nativeCol(c.name)}`);
+    }
     const row = part.rowColumn === undefined ? 'rowid + 1' : ident(part.rowColumn);
     const rows = `SELECT ${literal(part.name)} AS ${P}file, ${index} AS ${P}file_no, ${row} AS ${P}row, ${cols.join(', ')},
     NULL::VARCHAR AS ${P}read_error, NULL::VARCHAR AS ${P}read_rule
     FROM ${ident(part.tempTable)}`;
     if (part.errorsTable === undefined) return [rows];
     // Lines DuckDB could not read (read-source.ts readOversized): rows with no values and DuckDB's reason.
-    const nulls = allColumns.map((name) => `NULL::VARCHAR AS ${ident(name)}`);
+    const nulls = [
+      ...allColumns.map((name) => `NULL::VARCHAR AS ${ident(name)}`),
+      ...natives.flatMap((c) => [`false`, `NULL::${stagingType(c.type)}`]),
+    ];
     return [
       rows,
       `SELECT ${literal(part.name)}, ${index}, row, ${nulls.join(', ')}, reason, rule FROM ${ident(part.errorsTable)}`,
@@ -84,6 +138,13 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
       duplicateProblem(spec, read.entry.isFolder, flavour),
       ...references.map((c) => referenceProblem(c, flavour)),
     ].join(',\n    ');
+  // Duplicate ids: only the rows of ids that occur more than once are ranked
+  // (a window over every row cost most of the load at 100k customers). The key
+  // is a string column, so its value is its trimmed text, computed here from
+  // the source rows as typed computes it; (file_no, row) names a row uniquely.
+  const keyColumn = spec.columns.find((c) => c.name === spec.key);
+  if (keyColumn?.type !== 'string' || keyColumn.default !== undefined) throw new Error(`${spec.name}.${spec.key}: the key must be a string column without default`);
+  const keyText = `NULLIF(trim(${ident(spec.key)}, ${WHITESPACE}), '')`;
   const keep = [
     `${P}file`,
     `${P}file_no`,
@@ -104,21 +165,29 @@ trimmed AS (
   FROM src
 ),
 parsed AS (
-  SELECT trimmed.*, ${spec.columns.map((c) => `${parseExpression(c)} AS ${parsedCol(c.name)}`).join(',\n    ')}
+  SELECT trimmed.*, ${spec.columns.map((c) => `${natives.includes(c) ? `CASE WHEN ${hasNativeCol(c.name)} THEN ${nativeCol(c.name)} ELSE ${parseExpression(c)} END` : parseExpression(c)} AS ${parsedCol(c.name)}`).join(',\n    ')}
   FROM trimmed
 ),
 typed AS (
   SELECT parsed.*, ${spec.columns.map((c) => `${valueExpression(c)} AS ${valueCol(c.name)}`).join(',\n    ')}
   FROM parsed
 ),
-ranked AS (
-  SELECT typed.*,
-    coalesce(${valueCol(spec.asOf)} > CAST(? AS TIMESTAMPTZ), false) AS ${P}after,
+dup_keys AS (
+  SELECT ${keyText} AS ${P}dup_key FROM src GROUP BY ALL HAVING count(*) > 1 AND ${P}dup_key IS NOT NULL
+),
+dup_ranked AS (
+  SELECT ${P}file_no AS ${P}d_file_no, ${P}row AS ${P}d_row,
     row_number() OVER by_key AS ${P}dup_rank,
     first_value(${P}file) OVER by_key AS ${P}first_file,
     first_value(${P}row) OVER by_key AS ${P}first_row
-  FROM typed
-  WINDOW by_key AS (PARTITION BY ${valueCol(spec.key)} ORDER BY ${P}file_no, ${P}row)
+  FROM src SEMI JOIN dup_keys ON ${keyText} = ${P}dup_key
+  WINDOW by_key AS (PARTITION BY ${keyText} ORDER BY ${P}file_no, ${P}row)
+),
+ranked AS (
+  SELECT typed.*,
+    coalesce(${valueCol(spec.asOf)} > CAST(? AS TIMESTAMPTZ), false) AS ${P}after,
+    coalesce(d.${P}dup_rank, 1) AS ${P}dup_rank, d.${P}first_file, d.${P}first_row
+  FROM typed LEFT JOIN dup_ranked d ON d.${P}d_file_no = typed.${P}file_no AND d.${P}d_row = typed.${P}row
 ),
 linked AS (
   SELECT ranked.*${references.map((c, i) => `, fk${i}.id IS NOT NULL AS ${fkCol(c.name)}`).join('')}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { profileRun } from '../../workflows/index.ts';
+import { EXTRACT_QUEUE_PATCH, RANGE_SIZE_PATCH } from '../../workflows/extract-reviews.ts';
 import { createHarness, SAMPLE_AS_OF } from '../support/pipeline-harness.ts';
 
 const HISTORIES = fileURLToPath(new URL('../histories/', import.meta.url));
@@ -70,6 +71,20 @@ describe('workflow replay across releases', () => {
     } finally {
       await h.close();
     }
+  });
+
+  it('replays an extraction child saved before ranges grew with the plan (issue 12), which kept 500 groups per range', async () => {
+    const histories = saved('extract-reviews-before-range-size-patch');
+    expect(histories.length).toBe(1);
+    const events = histories[0]!.history.events ?? [];
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractReviewRange').length).toBeGreaterThan(0);
+    const patches = events.flatMap((e) => {
+      const id = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+      return id ? [Buffer.from(id).toString()] : [];
+    });
+    expect(patches.join()).toContain(EXTRACT_QUEUE_PATCH);
+    expect(patches.join()).not.toContain(RANGE_SIZE_PATCH);
+    expect(await replayAll(histories)).toEqual([]);
   });
 
   it('replays the saved histories of this release', async () => {

@@ -152,6 +152,85 @@ describe('loadSources', () => {
     ]);
   });
 
+  it('loads a typed Parquet file exactly as the same values written as text: rows, rejects, reasons and raw rows', async () => {
+    // The loader takes Parquet's typed values as they are instead of parsing
+    // their text (issue 12); this pins that it changes nothing a user sees.
+    write('customers.csv', CUSTOMERS);
+    const typed = join(dir, 'typed');
+    mkdirSync(typed);
+    await warehouse.withSession(async (s) => {
+      await s.run(
+        `COPY (SELECT * FROM (VALUES
+           ('o1', 'c1', TIMESTAMPTZ '2024-01-01 10:00:00.25+00', 'shoes', 2, 10.5::DOUBLE, 1::DOUBLE, 'completed'),
+           ('o2', 'c2', 'infinity'::TIMESTAMPTZ, 'books', 0, 'NaN'::DOUBLE, -1::DOUBLE, 'shipped'),
+           ('o3', 'c9', TIMESTAMPTZ '2024-01-03 10:00:00+00', NULL, NULL, 'inf'::DOUBLE, NULL, NULL),
+           ('o1', 'c3', NULL, 'shoes', 2147483647, 1e300::DOUBLE, 0.1::DOUBLE, 'Refunded'),
+           (' o4 ', 'c3', TIMESTAMPTZ '2024-07-03 10:00:00+00', 'toys', -5, -3.5::DOUBLE, 0::DOUBLE, 'cancelled')
+         ) t(order_id, customer_id, ordered_at, category, quantity, unit_price, discount, status))
+         TO '${join(typed, 'orders.parquet')}' (FORMAT parquet)`,
+      );
+      await s.run(
+        `COPY (SELECT * FROM (VALUES
+           ('s1', 'c1', TIMESTAMP '2024-01-01 09:00:00', 120::BIGINT, 3.0::DOUBLE, true, 'x'),
+           ('s2', 'c2', TIMESTAMP '2024-01-02 09:00:00', -1::BIGINT, 2.5::DOUBLE, NULL, NULL),
+           ('s3', 'c2', TIMESTAMP '2024-01-02 09:00:00', NULL, -1::DOUBLE, false, 'y'),
+           ('s4', 'c3', TIMESTAMP '2024-01-02 09:00:00', 5::BIGINT, 4e9::DOUBLE, true, 'z')
+         ) t(session_id, customer_id, started_at, duration_s, page_views, added_to_cart, note))
+         TO '${join(typed, 'sessions.parquet')}' (FORMAT parquet)`,
+      );
+    });
+    const outcome = async () => ({
+      rejects: [...(await rejects('orders')), ...(await rejects('sessions'))],
+      orders: await query(`SELECT * FROM ${SCHEMA}.orders ORDER BY order_id`),
+      sessions: await query(`SELECT * FROM ${SCHEMA}.sessions ORDER BY session_id`),
+    });
+
+    for (const name of ['orders', 'sessions']) {
+      await warehouse.withSession((s) => s.run(`COPY (SELECT * FROM read_parquet('${join(typed, `${name}.parquet`)}')) TO '${join(source, `${name}.parquet`)}' (FORMAT parquet)`));
+    }
+    const fromTyped = await load();
+    const typedOutcome = await outcome();
+
+    // The same values as text, as DuckDB writes them in a UTC session.
+    for (const name of ['orders', 'sessions']) {
+      rmSync(join(source, `${name}.parquet`));
+      await warehouse.withSession(async (s) => {
+        await s.run(`SET TimeZone = 'UTC'`);
+        await s.run(`COPY (SELECT COLUMNS(*)::VARCHAR FROM read_parquet('${join(typed, `${name}.parquet`)}')) TO '${join(source, `${name}.csv`)}' (HEADER)`);
+      });
+    }
+    const fromText = await load();
+    const textOutcome = await outcome();
+
+    expect(typedOutcome.rejects.length).toBeGreaterThanOrEqual(6);
+    expect(typedOutcome.orders.length).toBeGreaterThanOrEqual(1);
+    expect(typedOutcome).toEqual(textOutcome);
+    expect(Object.values(fromTyped.tables).map((t) => t && { ...t, file: undefined })).toEqual(
+      Object.values(fromText.tables).map((t) => t && { ...t, file: undefined }),
+    );
+  });
+
+  it('keeps a JSONL key that first appears past DuckDB\'s detection sample, in first-seen order', async () => {
+    // Keys are found with json_keys over the whole file; DuckDB's sampled
+    // detection (20,480 rows) only supplies their order when it saw them all.
+    write('customers.csv', CUSTOMERS);
+    write('orders.csv', ['order_id,customer_id,ordered_at,unit_price', 'o1,c1,2024-01-01T10:00:00Z,1']);
+    const rows: object[] = [];
+    for (let i = 0; i < 25_000; i++) rows.push({ review_id: `r${i}`, customer_id: 'c1', created_at: '2024-01-05T10:00:00Z', text: 'Fine', mood: 'ok' });
+    rows.push({ review_id: 'late', customer_id: 'c2', created_at: '2024-01-05T10:00:00Z', text: 'Late', late_key: 'seen' });
+    jsonl('reviews.jsonl', rows);
+
+    const summary = await load();
+
+    expect(summary.tables.reviews).toMatchObject({ read: 25_001, loaded: 25_001, rejected: 0 });
+    const columns = await query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_catalog || '.' || table_schema = ? AND table_name = 'reviews' ORDER BY ordinal_position`,
+      [SCHEMA],
+    );
+    expect(columns.map((c) => c.column_name).slice(-2)).toEqual(['mood', 'late_key']);
+    expect(await query(`SELECT late_key FROM ${SCHEMA}.reviews WHERE review_id = 'late'`)).toEqual([{ late_key: 'seen' }]);
+  });
+
   it('creates empty sessions and reviews tables when those optional tables are absent', async () => {
     write('customers.csv', CUSTOMERS);
     write('orders.csv', ['order_id,customer_id,ordered_at,unit_price', 'o1,c1,2024-01-01T10:00:00Z,3']);
