@@ -65,16 +65,32 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-function report(error: unknown): never {
+function report(error: unknown): void {
   if (error instanceof CommanderError) {
     // Commander printed the message (or the help) already; 0 for --help and --version.
-    process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
+    return exitWhenFlushed(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
   }
   const { code, message } = classifyError(error);
   console.error(`personaflow: ${message}`);
   if (debugEnabled()) console.error(error);
   else if (code === ExitCode.internal) console.error('personaflow: an unexpected error; PERSONAFLOW_DEBUG=1 prints its stack');
-  process.exit(code);
+  exitWhenFlushed(code);
 }
 
-main(process.argv).then(() => process.exit(ExitCode.ok), report);
+/**
+ * Exits once everything printed has left the process. Output to a pipe that
+ * the reader has not taken yet is queued, and process.exit drops the queue:
+ * `query --json` of a few MB piped into another program was cut at 64 KB
+ * (found by npm run chaos). An empty write's callback runs after the writes
+ * before it.
+ */
+function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main(process.argv).then(() => exitWhenFlushed(ExitCode.ok), report);

@@ -49,6 +49,11 @@ describe('personaflow CLI', () => {
     const query = await runCli(['query', '--json', 'SELECT count(*) AS n, max(version) AS v FROM current_profiles'], env);
     expect(query.code, query.stderr).toBe(0);
     expect(JSON.parse(query.stdout)).toEqual([{ n: 300, v: 1 }]);
+
+    // Megabytes of output into a pipe arrive whole: process.exit used to drop what the pipe had not taken (cut at 64 KB).
+    const large = await runCli(['query', '--json', "SELECT range AS n, repeat('x', 1000) AS s FROM range(3000)"], env);
+    expect(large.code, large.stderr).toBe(0);
+    expect(JSON.parse(large.stdout)).toHaveLength(3000);
   });
 
   it('explains bad usage without a stack trace, with exit codes by class', async () => {
