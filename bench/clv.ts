@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipelineFeatures } from './quality-features.ts';
-import { customerValue, fitCustomerValue, type CustomerValue, type CustomerValueModel } from '../activities/model/clv/customer-value.ts';
+import { customerValueScorer, fitCustomerValue, type CustomerValue, type CustomerValueModel } from '../activities/model/clv/customer-value.ts';
 import { paretoExpectedPurchases, paretoProbabilityAlive, paretoProbabilityNoPurchase, type ParetoNbdParams } from '../activities/model/clv/pareto-nbd.ts';
 import { clvThresholds, clvTier, modelChurnRisk } from '../activities/model/profile-rules.ts';
 import { rocAuc } from './roc-auc.ts';
@@ -155,7 +155,7 @@ export async function run(args: string[]): Promise<void> {
   const theirRank = Object.entries(reference.value).sort((a, b) => b[1] - a[1]).map(([id]) => id);
   const theirTopShare = (n: number) => spendOf(theirRank.slice(0, n)) / totalLater;
 
-  const values = rows.map((row) => customerValue(model, row));
+  const values = rows.map(customerValueScorer(model));
   const thresholds = clvThresholds(values);
   const top = rows.map((_, i) => clvTier(values[i], thresholds) === 'high');
   const n = top.filter(Boolean).length;
@@ -167,7 +167,7 @@ export async function run(args: string[]): Promise<void> {
   console.log('|---|---|---|');
   console.log(`| Pareto/NBD, MBG/NBD, BG/NBD and Gamma-Gamma parameters vs lifetimes, worst relative difference | ${(worst * 100).toFixed(3)}% | <= 1% |`);
   for (const [label, m] of Object.entries(compared)) {
-    const v = rows.map((row) => customerValue(m, row)) as CustomerValue[];
+    const v = rows.map(customerValueScorer(m)) as CustomerValue[];
     const product = m === model ? ' (published)' : '';
     console.log(`| ${label}${product}: AUC of 1 - p_alive, "no order Jan-Jun 1998" | ${rocAuc(v.map((c) => 1 - c.pAlive), noOrder).toFixed(3)} | >= 0.80 |`);
     console.log(`| ${label}: AUC of P(no order in the horizon) / of -expected_orders | ${rocAuc(v.map((c) => c.pNoOrder), noOrder).toFixed(3)} / ${rocAuc(v.map((c) => -c.expectedOrders), noOrder).toFixed(3)} | |`);
@@ -198,7 +198,8 @@ export async function run(args: string[]): Promise<void> {
     const t0 = performance.now();
     const fitted = fitCustomerValue(big, horizon)!;
     const t1 = performance.now();
-    for (const row of big) customerValue(fitted, row);
+    const score = customerValueScorer(fitted);
+    for (const row of big) score(row);
     const t2 = performance.now();
     console.log(`  ${scale} customers: fit ${((t1 - t0) / 1000).toFixed(2)} s (on ${fitted.fittedOn.sampled ? 'a sample' : 'all buyers'}), scoring ${((t2 - t1) / 1000).toFixed(2)} s`);
   }

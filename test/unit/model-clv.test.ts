@@ -8,7 +8,7 @@ import { nelderMead } from '../../activities/model/clv/nelder-mead.ts';
 import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase } from '../../activities/model/clv/bgnbd.ts';
 import type { RepeatSummary } from '../../activities/model/clv/repeat-summary.ts';
 import { expectedSpend, fitGammaGamma } from '../../activities/model/clv/gamma-gamma.ts';
-import { customerValue, fitCustomerValue } from '../../activities/model/clv/customer-value.ts';
+import { customerValue, customerValueScorer, fitCustomerValue } from '../../activities/model/clv/customer-value.ts';
 import { fitParetoNbd, paretoExpectedPurchases, paretoProbabilityAlive, paretoProbabilityNoPurchase } from '../../activities/model/clv/pareto-nbd.ts';
 import { gaussLegendre } from '../../activities/model/clv/gauss-legendre.ts';
 import { mulberry32 } from '../../activities/model/cluster-metrics.ts';
@@ -253,6 +253,18 @@ describe('customer value', () => {
     const old = customerValue(mbg, row(0, 0, 300, 0))!;
     expect(old.pAlive).toBe(probabilityAlive(mbg.kind === 'mbgnbd+gamma-gamma' ? mbg.bgnbd : { r: 1, alpha: 1, a: 1, b: 1 }, { x: 0, tx: 0, T: 300 }, 'mbg'));
     expect(customerValue(fitCustomerValue(rows, 90, 'bgnbd')!, row(0, 0, 300, 0))!.pAlive).toBe(1);
+  });
+
+  it('scores many customers through one scorer as customerValue scores each', () => {
+    const rows = simulateBgNbd(2_000, 0.5, 30, 0.8, 2.5).map((s, i) => row(s.x, Math.round(s.tx), Math.round(s.T), s.x > 0 ? 20 + (i % 7) * 5 : 0));
+    const model = fitCustomerValue(rows, 180)!;
+    const score = customerValueScorer(model);
+    // Same (x, tx, T), other spend: the purchase figures are shared, the value is not.
+    const cheap = score(row(3, 200, 210, 10))!;
+    const dear = score(row(3, 200, 210, 90))!;
+    expect(dear.pAlive).toBe(cheap.pAlive);
+    expect(dear.predictedClv).toBeGreaterThan(cheap.predictedClv);
+    for (const r of [...rows.slice(0, 50), row(3, 200, 210, 90)]) expect(score(r)).toEqual(customerValue(model, r));
   });
 
   it('has no model without a repeat purchase', () => {
