@@ -3,7 +3,7 @@
 // the per-customer values. Agreement with lifetimes on CDNOW is measured by
 // `npm run bench -- clv` (it needs lifetimes' data).
 import { describe, expect, it } from 'vitest';
-import { hyp2f1, logGamma } from '../../activities/model/clv/special-functions.ts';
+import { hyp2f1, logGamma, logHyp2f1 } from '../../activities/model/clv/special-functions.ts';
 import { nelderMead } from '../../activities/model/clv/nelder-mead.ts';
 import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase } from '../../activities/model/clv/bgnbd.ts';
 import type { RepeatSummary } from '../../activities/model/clv/repeat-summary.ts';
@@ -84,6 +84,10 @@ describe('special functions and minimiser', () => {
     expect(logGamma(0.1)).toBeCloseTo(2.252712651734206, 12);
     for (const z of [0.1, 0.5, 0.9]) expect(hyp2f1(1, 1, 2, z)).toBeCloseTo(-Math.log(1 - z) / z, 12);
     expect(() => hyp2f1(1, 1, 2, 1)).toThrow(RangeError);
+    expect(logHyp2f1(1.3, 2.5, 3.1, 0.7)).toBeCloseTo(Math.log(hyp2f1(1.3, 2.5, 3.1, 0.7)), 12);
+    // 2F1(a, b; b; z) = (1 - z)^-a: past 1e308 for a = 2000 at z = 0.5, where the plain series overflows.
+    expect(hyp2f1(2000, 3, 3, 0.5)).toBe(Infinity);
+    expect(logHyp2f1(2000, 3, 3, 0.5)).toBeCloseTo(-2000 * Math.log(0.5), 8);
   });
 
   it('Gauss-Legendre integrates polynomials up to degree 2n - 1 exactly', () => {
@@ -172,6 +176,12 @@ describe('Pareto/NBD', () => {
     // A purchase on the as-of day: alive for sure.
     expect(paretoProbabilityAlive(p, { x: 3, tx: 300, T: 300 })).toBe(1);
     expect(paretoProbabilityAlive(p, { x: 1, tx: 390, T: 400 })).toBeGreaterThan(old);
+    // A customer with thousands of purchase days (2F1 past 1e308 when alpha < beta): still a probability, and it falls with silence.
+    const q = { r: 0.6, alpha: 20, s: 0.4, beta: 80 };
+    const heavy = [0, 1, 5, 30].map((gap) => paretoProbabilityAlive(q, { x: 3000, tx: 365 - gap, T: 365 }));
+    expect(heavy[0]).toBe(1);
+    for (let i = 1; i < heavy.length; i++) expect(heavy[i]!).toBeLessThan(heavy[i - 1]!);
+    expect(heavy.every((v) => v >= 0 && v <= 1)).toBe(true);
     expect(paretoExpectedPurchases(p, { x: 4, tx: 290, T: 300 }, 180)).toBeGreaterThan(paretoExpectedPurchases(p, { x: 4, tx: 50, T: 300 }, 180));
     expect(paretoExpectedPurchases(p, { x: 4, tx: 290, T: 300 }, 360)).toBeGreaterThan(paretoExpectedPurchases(p, { x: 4, tx: 290, T: 300 }, 180));
     // s = 1 takes the limit of (1 - u^(s-1)) / (s-1); it must agree with s just beside 1.

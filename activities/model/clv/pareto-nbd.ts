@@ -1,4 +1,4 @@
-import { hyp2f1, logAddExp, logGamma } from './special-functions.ts';
+import { logAddExp, logGamma, logHyp2f1 } from './special-functions.ts';
 import { nelderMead } from './nelder-mead.ts';
 import { gaussLegendre } from './gauss-legendre.ts';
 import { groupSummaries, type Grouped, type RepeatSummary } from './repeat-summary.ts';
@@ -44,8 +44,8 @@ function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
   const rsx = r + s + x;
   const q1 = larger + tx;
   const q2 = larger + T;
-  const atTx = Math.log(hyp2f1(rsx, second, rsx + 1, gap / q1)) + rsx * Math.log(q2);
-  const atT = Math.log(hyp2f1(rsx, second, rsx + 1, gap / q2)) + rsx * Math.log(q1);
+  const atTx = logHyp2f1(rsx, second, rsx + 1, gap / q1) + rsx * Math.log(q2);
+  const atT = logHyp2f1(rsx, second, rsx + 1, gap / q2) + rsx * Math.log(q1);
   if (!(atTx > atT)) return -Infinity;
   // log(e^atTx - e^atT), then divided by (q1 q2)^(r+s+x).
   return atTx + Math.log(-Math.expm1(atT - atTx)) - rsx * (Math.log(q1) + Math.log(q2));
