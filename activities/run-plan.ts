@@ -33,7 +33,7 @@ export interface RunPlan {
     maxExtractFailureShare: number;
     /** null: k by measurement. */
     k: number | null;
-    /** Days of the Pareto/NBD + Gamma-Gamma horizon (null: the model's default, 180). */
+    /** Days of the BG/NBD + Gamma-Gamma horizon (null: the model's default, 180). */
     clvHorizonDays: number | null;
   };
   /** Task queue of the review extraction activities (extraction-only workers serve it). */

@@ -201,7 +201,7 @@ function cardSegments(scaled: number[][], assignments: number[], centroids: numb
 }
 
 /**
- * Value tier and churn risk per customer: from the Pareto/NBD + Gamma-Gamma
+ * Value tier and churn risk per customer: from the BG/NBD + Gamma-Gamma
  * values when the run could fit them, else by the RFM rules (profile-rules.ts).
  */
 function profileLabels(
@@ -230,7 +230,7 @@ const SEPARATOR = '\u001f';
 
 /**
  * The run's assignments table: stable segment id, value tier, churn risk,
- * risk flags, Pareto/NBD + Gamma-Gamma values (NULL for never-ordered customers
+ * risk flags, BG/NBD + Gamma-Gamma values (NULL for never-ordered customers
  * or without a model) and segment reasons per customer; recommended_categories
  * is filled by SQL afterwards. Lists go through the appender as joined text
  * and become lists in one statement.

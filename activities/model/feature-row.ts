@@ -44,7 +44,7 @@ export interface FeatureRow {
   service_complaint_share?: number | null;
   price_mention_share?: number | null;
   /**
-   * The repeat-purchase summary of Pareto/NBD, BG/NBD and Gamma-Gamma (features-sql.ts, as lifetimes with freq 'D'); null = never ordered.
+   * The BG/NBD summary (features-sql.ts, as lifetimes with freq 'D'); null = never ordered.
    * repeat_purchases: completed order days - 1; repeat_span_days: first to last
    * order day; customer_age_days: first order day to the as-of day;
    * repeat_spend_mean: mean spend of the order days after the first (0 without one).

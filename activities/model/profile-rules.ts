@@ -3,7 +3,7 @@ import type { CustomerValue } from './clv/customer-value.ts';
 
 /**
  * Per-customer labels published next to the segment: value tier and churn
- * risk. With a fitted Pareto/NBD + Gamma-Gamma model (clv/customer-value.ts,
+ * risk. With a fitted MBG/NBD + Gamma-Gamma model (clv/customer-value.ts,
  * every run with repeat buyers) both come from it:
  *
  * Value tier, by predicted_clv against the buyers' quantiles of it:

@@ -13,7 +13,7 @@
  *   buyers' values, so equal values share a score; never-ordered customers
  *   get 0 in all three, outside the 1..5 range on purpose;
  * - no completed order: repeat_purchases, repeat_span_days, customer_age_days
- *   and repeat_spend_mean are NULL (the repeat-purchase summary needs a first order);
+ *   and repeat_spend_mean are NULL (the BG/NBD summary needs a first order);
  * - no completed order with a category: top_categories [] and top_category_shares [].
  * Rates per month are over the last 12 months, or the customer's tenure when shorter.
  * Heavy tails are not transformed here: the model's feature spec
@@ -94,7 +94,7 @@ rfm_scores AS (
          1 + len(list_filter(m_cuts, c -> monetary > c)) AS m_score
   FROM buyers, rfm_cuts
 ),
--- Repeat-purchase summary for Pareto/NBD (BG/NBD) and Gamma-Gamma (activities/model/clv/),
+-- Repeat-purchase summary for BG/NBD and Gamma-Gamma (activities/model/clv/),
 -- as lifetimes' summary_data_from_transaction_data with freq 'D': completed
 -- orders are summed per UTC day; repeat_purchases = order days - 1,
 -- repeat_span_days = first to last order day, customer_age_days = first order

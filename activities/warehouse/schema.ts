@@ -125,7 +125,7 @@ export const WAREHOUSE_DDL = [
   `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS service_complaint_share DOUBLE`,
   `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS recommended_categories VARCHAR[]`,
   `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS risk_flags VARCHAR[]`,
-  // Issue 8: Pareto/NBD + Gamma-Gamma over the model's horizon (NULL = never ordered) and why the segment.
+  // Issue 8: BG/NBD + Gamma-Gamma over the model's horizon (NULL = never ordered) and why the segment.
   `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS p_alive DOUBLE`,
   `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS expected_orders DOUBLE`,
   `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS predicted_clv DOUBLE`,

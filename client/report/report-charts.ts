@@ -194,7 +194,7 @@ export async function buildCharts(data: ReportData): Promise<Map<string, Chart>>
     await add(
       'p-alive',
       'Chance each customer is still active',
-      'P(alive) from the Pareto/NBD model: how likely a customer still buys from us, given how often and how recently they bought.',
+      'P(alive) from the MBG/NBD model: how likely a customer still buys from us, given how often and how recently they bought.',
       {
         width: 520,
         data: { values: lt.pAlive.map((b) => ({ ...b, label: `${Math.round(b.bin * 100)}–${Math.round(b.bin * 100) + 10}%` })) },

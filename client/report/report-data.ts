@@ -80,7 +80,7 @@ export interface TierCell {
   customers: number;
 }
 
-/** From Pareto/NBD + Gamma-Gamma, when the profiles have p_alive and predicted_clv. */
+/** From MBG/NBD + Gamma-Gamma, when the profiles have p_alive and predicted_clv. */
 export interface LifetimeValue {
   pAlive: Array<{ segment: string; bin: number; customers: number }>;
   clv: Array<{ segment: string; p10: number; p25: number; median: number; p75: number; p90: number; total: number; meanPAlive: number }>;

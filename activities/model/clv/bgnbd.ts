@@ -14,9 +14,8 @@ import { groupSummaries, type Grouped, type RepeatSummary } from './repeat-summa
  * however long ago that order was (on CDNOW, 1 - p_alive then ranks "no
  * order in the next six months" with AUC 0.32, worse than chance); in MBG/NBD
  * the dropout coin is also tossed at the first purchase, so P(alive) falls
- * with time since the first order (AUC 0.74). The product fitted MBG/NBD in
- * release 0.3 and fits Pareto/NBD since 0.4 (clv/pareto-nbd.ts, AUC 0.75);
- * both stay for comparison (bench/clv.ts, fitCustomerValue's purchaseModel).
+ * with time since the first order (AUC 0.74). The product fits MBG/NBD
+ * (clv/customer-value.ts); BG/NBD stays for comparison.
  *
  * Per customer: x = repeat purchases (distinct order days minus one),
  * tx = days from the first to the last order day, T = days from the first
