@@ -94,7 +94,7 @@ describe('train stage across two versions', () => {
     expect(summary.scored).toBe(summary.n);
   });
 
-  it('publishes Pareto/NBD + Gamma-Gamma values, segment reasons and how k was chosen', async () => {
+  it('publishes BG/NBD + Gamma-Gamma values, segment reasons and how k was chosen', async () => {
     await withOutputsSession(embeddedLake(dir), async (s) => {
       const rows = await s.all<{ frequency: number; p_alive: number | null; expected_orders: number | null; predicted_clv: number | null; segment_reasons: string[]; churn_risk: string; value_tier: string }>(
         'SELECT frequency, p_alive, expected_orders, predicted_clv, segment_reasons, churn_risk, value_tier FROM current_profiles',
@@ -124,7 +124,7 @@ describe('train stage across two versions', () => {
       const metrics = JSON.parse(model!.metrics);
       expect(metrics.kChoice.method).toBe('bootstrap-stability+one-se-silhouette');
       expect(metrics.kChoice.reason).toMatch(/k = \d/);
-      expect(metrics.customerValue).toMatchObject({ kind: 'pareto-nbd+gamma-gamma', horizonDays: 180, timeUnit: 'day' });
+      expect(metrics.customerValue).toMatchObject({ kind: 'mbgnbd+gamma-gamma', horizonDays: 180, timeUnit: 'day' });
     });
     expect(trained[1]!.kChoice.k).toBe(trained[1]!.k);
     await expect(new MockActivityEnvironment().run(createTrainSegments(deps), { runId: 'run-b', clvHorizonDays: 0 })).rejects.toThrow(

@@ -30,12 +30,21 @@ export interface ParetoNbdParams {
   beta: number;
 }
 
+const QUADRATURE = gaussLegendre(24);
+
+/** Above this 2F1 argument the series needs thousands of terms (seen at s 61, beta 68,000 on the sample data): integrate instead. */
+const SERIES_MAX_Z = 0.9;
+
 /**
  * log A0 of the note (its equations 19-20): the part of the likelihood where
- * the customer died between tx and T. The 2F1 argument is chosen below 1 by
- * taking the larger of alpha and beta; 0 (log -Infinity) when tx = T.
+ * the customer died between tx and T, A0 = (r + s + x) x the integral over
+ * (tx, T] of (alpha + u)^-(r + x) (beta + u)^-(s + 1) du; 0 (log -Infinity)
+ * when tx = T. As the note and lifetimes do, by 2F1 with its argument kept
+ * below 1 by taking the larger of alpha and beta; when that argument is near
+ * 1 (one scale parameter far above the other and the customers' ages) the
+ * series converges too slowly and the integral is taken by quadrature.
  */
-function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+export function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
   const { r, alpha, s, beta } = p;
   const alphaSmaller = alpha < beta;
   const larger = alphaSmaller ? beta : alpha;
@@ -44,11 +53,52 @@ function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
   const rsx = r + s + x;
   const q1 = larger + tx;
   const q2 = larger + T;
+  if (gap / q1 > SERIES_MAX_Z) return Math.log(rsx) + logDeathIntegral(p, x, tx, T);
   const atTx = logHyp2f1(rsx, second, rsx + 1, gap / q1) + rsx * Math.log(q2);
   const atT = logHyp2f1(rsx, second, rsx + 1, gap / q2) + rsx * Math.log(q1);
   if (!(atTx > atT)) return -Infinity;
   // log(e^atTx - e^atT), then divided by (q1 q2)^(r+s+x).
   return atTx + Math.log(-Math.expm1(atT - atTx)) - rsx * (Math.log(q1) + Math.log(q2));
+}
+
+/**
+ * log of the integral over (tx, T] of (alpha + u)^-(r + x) (beta + u)^-(s + 1) du,
+ * in v = log(m + u) with m the smaller of alpha and beta: the integrand (with
+ * du = e^v dv) becomes exp((1 - P) v) (M - m + e^v)^-Q (P, Q the exponents of
+ * the m and M factors), whose log is concave and changes by at most
+ * |1 - P| + Q per unit of v. So
+ * panels of 24-point Gauss-Legendre, each spanning a log change of at most 8,
+ * integrate it to double precision, scaled by the log integrand's maximum;
+ * panels where it has fallen 40 below that maximum are skipped.
+ */
+export function logDeathIntegral(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+  if (!(T > tx)) return -Infinity;
+  const alphaSmaller = p.alpha < p.beta;
+  const m = alphaSmaller ? p.alpha : p.beta;
+  const c = Math.abs(p.alpha - p.beta);
+  const P = alphaSmaller ? p.r + x : p.s + 1;
+  const Q = alphaSmaller ? p.s + 1 : p.r + x;
+  const logF = (v: number) => (1 - P) * v - Q * Math.log(c + Math.exp(v));
+  const v1 = Math.log(m + tx);
+  const v2 = Math.log(m + T);
+  let top = Math.max(logF(v1), logF(v2));
+  // Interior maximum where (1 - P) = Q e^v / (c + e^v).
+  if (1 - P > 0 && 1 - P < Q) {
+    const vStar = Math.log((c * (1 - P)) / (Q - (1 - P)));
+    if (vStar > v1 && vStar < v2) top = Math.max(top, logF(vStar));
+  }
+  const panels = Math.min(2000, Math.max(1, Math.ceil(((v2 - v1) * (Math.abs(1 - P) + Q)) / 8)));
+  const width = (v2 - v1) / panels;
+  let sum = 0;
+  for (let k = 0; k < panels; k++) {
+    const a = v1 + k * width;
+    if (logF(a) < top - 40 && logF(a + width) < top - 40) continue;
+    for (let i = 0; i < QUADRATURE.nodes.length; i++) {
+      const v = a + 0.5 * width * (QUADRATURE.nodes[i]! + 1);
+      sum += 0.5 * width * QUADRATURE.weights[i]! * Math.exp(logF(v) - top);
+    }
+  }
+  return top + Math.log(sum);
 }
 
 /** The customer's log-likelihood (the note's equation 18), up to nothing: comparable with lifetimes'. */
@@ -110,8 +160,6 @@ export function paretoExpectedPurchases(p: ParetoNbdParams, s: RepeatSummary, t:
   const lifetime = p.s === 1 ? -logU : -Math.expm1((p.s - 1) * logU) / (p.s - 1);
   return Math.exp(aliveAtT + rate + Math.log(lifetime) - logLikelihood(p, x, s.tx, T));
 }
-
-const QUADRATURE = gaussLegendre(24);
 
 /**
  * P(no purchase in (T, T + t]) = P(dead at T) + P(alive at T) * P(no purchase in t | alive).
