@@ -17,7 +17,7 @@ import { hungarian } from './model/hungarian.ts';
 import { buildSegmentCards, writeSegmentCards, type CardSegment } from './model/segment-cards.ts';
 import { churnRisk, clvThresholds, clvTier, modelChurnRisk, valueThresholds, valueTier } from './model/profile-rules.ts';
 import { riskFlags } from './model/risk-flags.ts';
-import { customerValue, DEFAULT_CLV_HORIZON_DAYS, fitCustomerValue, type CustomerValue } from './model/clv/customer-value.ts';
+import { customerValueScorer, DEFAULT_CLV_HORIZON_DAYS, fitCustomerValue, type CustomerValue } from './model/clv/customer-value.ts';
 import { customerReasons, reasonModel } from './model/segment-reasons.ts';
 
 export interface TrainInput {
@@ -92,7 +92,8 @@ export function createTrainSegments(deps: ActivityDeps) {
         };
         const horizonDays = input.clvHorizonDays ?? DEFAULT_CLV_HORIZON_DAYS;
         const valueModel = fitCustomerValue(rows, horizonDays);
-        const values: Array<CustomerValue | undefined> = valueModel === undefined ? rows.map(() => undefined) : rows.map((row) => customerValue(valueModel, row));
+        const score = valueModel === undefined ? () => undefined : customerValueScorer(valueModel);
+        const values: Array<CustomerValue | undefined> = rows.map((row) => score(row));
         const labels = profileLabels(rows, values, valueModel !== undefined);
         const reasons = reasonModel(rows, result.centroids);
         // Cards (possibly LLM calls) before the transaction, which stays short.

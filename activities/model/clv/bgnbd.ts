@@ -1,5 +1,6 @@
 import { hyp2f1, logAddExp, logGamma } from './special-functions.ts';
 import { nelderMead } from './nelder-mead.ts';
+import { groupSummaries, type Grouped, type RepeatSummary } from './repeat-summary.ts';
 
 /**
  * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way")
@@ -19,8 +20,7 @@ import { nelderMead } from './nelder-mead.ts';
  * Per customer: x = repeat purchases (distinct order days minus one),
  * tx = days from the first to the last order day, T = days from the first
  * order day to the as-of day. Time is in days throughout, so alpha is in days.
- * Customers are grouped by (x, tx, T) before fitting: a business's customers
- * share few distinct triples (whole days), which keeps the fit fast at 1M.
+ * Customers are grouped by (x, tx, T) before fitting (repeat-summary.ts).
  */
 export interface BgNbdParams {
   r: number;
@@ -31,47 +31,6 @@ export interface BgNbdParams {
 
 /** 'bg': BG/NBD; 'mbg': MBG/NBD (dropout possible at the first purchase too). */
 export type BgNbdVariant = 'bg' | 'mbg';
-
-export interface RepeatSummary {
-  /** Repeat purchases. */
-  x: number;
-  /** Age at the last purchase, days (0 when x = 0). */
-  tx: number;
-  /** Age at the as-of time, days. */
-  T: number;
-}
-
-interface Grouped {
-  x: Float64Array;
-  tx: Float64Array;
-  T: Float64Array;
-  weight: Float64Array;
-  total: number;
-}
-
-export function groupSummaries(rows: readonly RepeatSummary[]): Grouped {
-  const counts = new Map<string, { x: number; tx: number; T: number; n: number }>();
-  for (const row of rows) {
-    if (!(row.x >= 0 && row.tx >= 0 && row.T >= row.tx)) {
-      throw new RangeError(`bad BG/NBD summary x=${row.x} tx=${row.tx} T=${row.T}: need x >= 0 and 0 <= tx <= T`);
-    }
-    const key = `${row.x}|${row.tx}|${row.T}`;
-    const entry = counts.get(key);
-    if (entry) entry.n++;
-    else counts.set(key, { x: row.x, tx: row.tx, T: row.T, n: 1 });
-  }
-  const m = counts.size;
-  const g: Grouped = { x: new Float64Array(m), tx: new Float64Array(m), T: new Float64Array(m), weight: new Float64Array(m), total: rows.length };
-  let i = 0;
-  for (const e of counts.values()) {
-    g.x[i] = e.x;
-    g.tx[i] = e.tx;
-    g.T[i] = e.T;
-    g.weight[i] = e.n;
-    i++;
-  }
-  return g;
-}
 
 /** Mean negative log-likelihood per customer (lifetimes' objective without a penalizer). */
 export function bgNbdNegLogLikelihood(p: BgNbdParams, g: Grouped, variant: BgNbdVariant = 'bg'): number {

@@ -1,32 +1,43 @@
 import type { FeatureRow } from '../feature-row.ts';
 import { sampleIndices } from '../cluster-metrics.ts';
-import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase, type BgNbdParams, type BgNbdVariant, type RepeatSummary } from './bgnbd.ts';
+import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase, type BgNbdParams } from './bgnbd.ts';
+import { fitParetoNbd, paretoExpectedPurchases, paretoProbabilityAlive, paretoProbabilityNoPurchase, type ParetoNbdParams } from './pareto-nbd.ts';
+import type { RepeatSummary } from './repeat-summary.ts';
 import { expectedSpend, fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts';
 
 /**
  * Probabilistic value and churn per run: MBG/NBD (the BG/NBD variant in which
  * a customer may also drop out right after the first order, clv/bgnbd.ts) for
- * P(alive) and expected orders over a horizon, Gamma-Gamma for spend per order, both fitted by
- * maximum likelihood on this run's buyers (customers with a completed order).
- * predicted_clv = expected orders over the horizon x expected spend per order
- * (undiscounted, in the source currency). Never-ordered customers are outside
- * both models (they need a first purchase): their three values are null.
+ * P(alive) and expected orders over a horizon, Gamma-Gamma for spend per
+ * order, both fitted by maximum likelihood on this run's buyers (customers
+ * with a completed order). predicted_clv = expected orders over the horizon x
+ * expected spend per order (undiscounted, in the source currency).
+ * Never-ordered customers are outside both models (they need a first
+ * purchase): their three values are null. Pareto/NBD (clv/pareto-nbd.ts) and
+ * plain BG/NBD can be fitted in the same way for comparison (bench/clv.ts).
+ * Pareto/NBD ranks CDNOW better but is not the product's model yet: on the
+ * sample data its likelihood peaks at s ~ 61, beta ~ 68,000 days, where our
+ * fit did not finish in 10 minutes (docs/segmentation.md).
  */
 export const DEFAULT_CLV_HORIZON_DAYS = 180;
 /** Above this many buyers the fits run on a deterministic sample (parameters are population-level; every customer is still scored). */
 export const CLV_FIT_SAMPLE = 30_000;
 
-export interface CustomerValueModel {
-  /** 'mbgnbd+gamma-gamma' since release 0.3; model versions of earlier releases say 'bgnbd+gamma-gamma'. */
-  kind: 'mbgnbd+gamma-gamma' | 'bgnbd+gamma-gamma';
-  /** Time unit of recency, T and alpha. */
+/** The purchase-count model: 'mbgnbd' (the product's since release 0.3), 'bgnbd' (0.2), 'pareto-nbd' (comparison only). */
+export type PurchaseModelKind = 'pareto-nbd' | 'mbgnbd' | 'bgnbd';
+
+interface ModelCommon {
+  /** Time unit of recency, T and the models' scale parameters. */
   timeUnit: 'day';
   horizonDays: number;
-  bgnbd: BgNbdParams;
   /** null when too few customers bought twice with a positive spend: predicted_clv then uses each buyer's mean order value. */
   gammaGamma: GammaGammaParams | null;
   fittedOn: { buyers: number; repeatBuyers: number; sampled: boolean };
 }
+
+export type CustomerValueModel =
+  | (ModelCommon & { kind: 'pareto-nbd+gamma-gamma'; paretoNbd: ParetoNbdParams })
+  | (ModelCommon & { kind: 'mbgnbd+gamma-gamma' | 'bgnbd+gamma-gamma'; bgnbd: BgNbdParams });
 
 export interface CustomerValue {
   pAlive: number;
@@ -44,8 +55,12 @@ export function summaryOf(row: ValueInput): RepeatSummary | undefined {
   return { x: row.repeat_purchases, tx: row.repeat_span_days, T: row.customer_age_days };
 }
 
-/** Fits both models on the buyers among rows; undefined when the data cannot support BG/NBD (under 2 buyers or no repeat purchase). */
-export function fitCustomerValue(rows: readonly ValueInput[], horizonDays = DEFAULT_CLV_HORIZON_DAYS): CustomerValueModel | undefined {
+/** Fits both models on the buyers among rows; undefined when the data cannot support them (under 2 buyers or no repeat purchase). */
+export function fitCustomerValue(
+  rows: readonly ValueInput[],
+  horizonDays = DEFAULT_CLV_HORIZON_DAYS,
+  purchaseModel: PurchaseModelKind = 'mbgnbd',
+): CustomerValueModel | undefined {
   if (!(horizonDays > 0) || !Number.isFinite(horizonDays)) throw new RangeError(`CLV horizon must be a positive number of days, got ${horizonDays}`);
   const buyers = rows.filter((row) => summaryOf(row) !== undefined);
   const sampled = buyers.length > CLV_FIT_SAMPLE;
@@ -53,7 +68,6 @@ export function fitCustomerValue(rows: readonly ValueInput[], horizonDays = DEFA
   const summaries = fitRows.map((row) => summaryOf(row)!);
   const repeatBuyers = summaries.filter((s) => s.x > 0).length;
   if (summaries.length < 2 || repeatBuyers === 0) return undefined;
-  const bgnbd = fitBgNbd(summaries, 'mbg').params;
   let gammaGamma: GammaGammaParams | null = null;
   const spend = fitRows.map((row) => ({ x: row.repeat_purchases!, m: row.repeat_spend_mean ?? 0 })).filter((s) => s.x > 0 && s.m > 0);
   if (spend.length >= 2) {
@@ -61,21 +75,48 @@ export function fitCustomerValue(rows: readonly ValueInput[], horizonDays = DEFA
     // q <= 1 means the population's mean spend is infinite: the model says nothing usable.
     if (fitted.q > 1) gammaGamma = fitted;
   }
-  return { kind: 'mbgnbd+gamma-gamma', timeUnit: 'day', horizonDays, bgnbd, gammaGamma, fittedOn: { buyers: buyers.length, repeatBuyers, sampled } };
+  const common: ModelCommon = { timeUnit: 'day', horizonDays, gammaGamma, fittedOn: { buyers: buyers.length, repeatBuyers, sampled } };
+  if (purchaseModel === 'pareto-nbd') return { kind: 'pareto-nbd+gamma-gamma', paretoNbd: fitParetoNbd(summaries).params, ...common };
+  const variant = purchaseModel === 'mbgnbd' ? 'mbg' : 'bg';
+  return { kind: `${purchaseModel}+gamma-gamma`, bgnbd: fitBgNbd(summaries, variant).params, ...common };
 }
 
 /** One customer's values under a fitted model; undefined for customers who never ordered. */
 export function customerValue(model: CustomerValueModel, row: ValueInput): CustomerValue | undefined {
-  const s = summaryOf(row);
-  if (s === undefined) return undefined;
-  const variant: BgNbdVariant = model.kind === 'bgnbd+gamma-gamma' ? 'bg' : 'mbg';
-  const expectedOrders = expectedPurchases(model.bgnbd, s, model.horizonDays, variant);
-  const spend =
-    model.gammaGamma !== null ? expectedSpend(model.gammaGamma, { x: s.x, m: row.repeat_spend_mean ?? 0 }) : (row.avg_order_value ?? 0);
-  return {
-    pAlive: probabilityAlive(model.bgnbd, s, variant),
-    expectedOrders,
-    predictedClv: expectedOrders * spend,
-    pNoOrder: probabilityNoPurchase(model.bgnbd, s, model.horizonDays, variant),
+  return customerValueScorer(model)(row);
+}
+
+type PurchaseScores = Pick<CustomerValue, 'pAlive' | 'expectedOrders' | 'pNoOrder'>;
+
+/**
+ * customerValue for many customers of one model: the purchase model's three
+ * figures depend only on (x, tx, T), which customers share (whole days), so
+ * they are computed once per distinct triple (Pareto/NBD's take two 2F1 series
+ * and a quadrature each; at 1M customers this is most of the scoring time).
+ */
+export function customerValueScorer(model: CustomerValueModel): (row: ValueInput) => CustomerValue | undefined {
+  const h = model.horizonDays;
+  const purchases = (s: RepeatSummary): PurchaseScores => {
+    if (model.kind === 'pareto-nbd+gamma-gamma') {
+      const p = model.paretoNbd;
+      return { pAlive: paretoProbabilityAlive(p, s), expectedOrders: paretoExpectedPurchases(p, s, h), pNoOrder: paretoProbabilityNoPurchase(p, s, h) };
+    }
+    const variant = model.kind === 'bgnbd+gamma-gamma' ? 'bg' : 'mbg';
+    const p = model.bgnbd;
+    return { pAlive: probabilityAlive(p, s, variant), expectedOrders: expectedPurchases(p, s, h, variant), pNoOrder: probabilityNoPurchase(p, s, h, variant) };
+  };
+  const cache = new Map<string, PurchaseScores>();
+  return (row) => {
+    const s = summaryOf(row);
+    if (s === undefined) return undefined;
+    const key = `${s.x}|${s.tx}|${s.T}`;
+    let scores = cache.get(key);
+    if (scores === undefined) {
+      scores = purchases(s);
+      cache.set(key, scores);
+    }
+    const spend =
+      model.gammaGamma !== null ? expectedSpend(model.gammaGamma, { x: s.x, m: row.repeat_spend_mean ?? 0 }) : (row.avg_order_value ?? 0);
+    return { ...scores, predictedClv: scores.expectedOrders * spend };
   };
 }
