@@ -7,7 +7,7 @@ import { SourceError } from './errors.ts';
  * Bump when a stage's outputs change meaning (new staging columns, new rules):
  * every older checkpoint then stops matching and is redone once.
  */
-export const CHECKPOINT_FORMAT = 3; // 2: issue 8 features (BG/NBD summary) and assignments (p_alive, segment_reasons, ...); 3: MBG/NBD values
+export const CHECKPOINT_FORMAT = 4; // 2: issue 8 features (BG/NBD summary) and assignments (p_alive, segment_reasons, ...); 3: MBG/NBD values; 4: Gamma-Gamma on every order day (order_day_spend_mean)
 
 export interface FingerprintInputs {
   asOf: string;

@@ -47,12 +47,12 @@ export interface FeatureRow {
    * The BG/NBD summary (features-sql.ts, as lifetimes with freq 'D'); null = never ordered.
    * repeat_purchases: completed order days - 1; repeat_span_days: first to last
    * order day; customer_age_days: first order day to the as-of day;
-   * repeat_spend_mean: mean spend of the order days after the first (0 without one).
+   * order_day_spend_mean: mean spend per completed order day, the first included.
    */
   repeat_purchases?: number | null;
   repeat_span_days?: number | null;
   customer_age_days?: number | null;
-  repeat_spend_mean?: number | null;
+  order_day_spend_mean?: number | null;
 }
 
 /** The numeric columns of a FeatureRow (everything a model can read). */

@@ -13,7 +13,7 @@
  *   buyers' values, so equal values share a score; never-ordered customers
  *   get 0 in all three, outside the 1..5 range on purpose;
  * - no completed order: repeat_purchases, repeat_span_days, customer_age_days
- *   and repeat_spend_mean are NULL (the BG/NBD summary needs a first order);
+ *   and order_day_spend_mean are NULL (the BG/NBD summary needs a first order);
  * - no completed order with a category: top_categories [] and top_category_shares [].
  * Rates per month are over the last 12 months, or the customer's tenure when shorter.
  * Heavy tails are not transformed here: the model's feature spec
@@ -98,19 +98,18 @@ rfm_scores AS (
 -- as lifetimes' summary_data_from_transaction_data with freq 'D': completed
 -- orders are summed per UTC day; repeat_purchases = order days - 1,
 -- repeat_span_days = first to last order day, customer_age_days = first order
--- day to the as-of day, repeat_spend_mean = mean spend of the order days
--- after the first (0 without one).
+-- day to the as-of day, order_day_spend_mean = mean spend per order day,
+-- the first included (Gamma-Gamma's spend per order, see clv/customer-value.ts).
 order_days AS (
   SELECT customer_id, CAST(timezone('UTC', ordered_at) AS DATE) AS day, sum(gross - discount) AS spend
   FROM orders WHERE status = 'completed' GROUP BY ALL
 ),
--- The first day's spend comes out by arg_min, so no window over all orders is needed.
 repeat_stats AS (
   SELECT customer_id,
          count(*) - 1 AS repeat_purchases,
          date_diff('day', min(day), max(day)) AS repeat_span_days,
          date_diff('day', min(day), CAST(timezone('UTC', $as_of::TIMESTAMPTZ) AS DATE)) AS customer_age_days,
-         CASE WHEN count(*) > 1 THEN (sum(spend) - arg_min(spend, day)) / (count(*) - 1) ELSE 0 END AS repeat_spend_mean
+         sum(spend) / count(*) AS order_day_spend_mean
   FROM order_days GROUP BY customer_id
 ),
 reviews AS (
@@ -151,7 +150,7 @@ base AS (
          tc.top_categories, tc.top_category_shares, rs.review_count, rs.mean_sentiment, rs.negative_review_share,
          rs.high_intent_share, rs.quality_complaint_share, rs.service_complaint_share, rs.price_mention_share,
          tt.top_topics, rfm.r_score, rfm.f_score, rfm.m_score,
-         rp.repeat_purchases, rp.repeat_span_days, rp.customer_age_days, rp.repeat_spend_mean
+         rp.repeat_purchases, rp.repeat_span_days, rp.customer_age_days, rp.order_day_spend_mean
   FROM ${schema}.customers c
   LEFT JOIN order_stats o USING (customer_id)
   LEFT JOIN session_stats ss USING (customer_id)
@@ -188,7 +187,7 @@ SELECT customer_id,
        coalesce(top_category_shares, []::DOUBLE[]) AS top_category_shares,
        quality_complaint_share, service_complaint_share, price_mention_share,
        repeat_purchases::INTEGER AS repeat_purchases, repeat_span_days::INTEGER AS repeat_span_days,
-       customer_age_days::INTEGER AS customer_age_days, repeat_spend_mean::DOUBLE AS repeat_spend_mean
+       customer_age_days::INTEGER AS customer_age_days, order_day_spend_mean::DOUBLE AS order_day_spend_mean
 FROM base
 ORDER BY customer_id
 `;

@@ -247,7 +247,7 @@ describe('customer value', () => {
     repeat_purchases: x,
     repeat_span_days: x === null ? null : tx,
     customer_age_days: x === null ? null : T,
-    repeat_spend_mean: x === null ? null : m,
+    order_day_spend_mean: x === null ? null : m,
   });
 
   it('fits on buyers, scores them over the horizon and leaves never-ordered customers out', () => {
@@ -261,7 +261,8 @@ describe('customer value', () => {
     expect(customerValue(model, rows[rows.length - 1]!)).toBeUndefined();
     const value = customerValue(model, row(3, 200, 210, 30))!;
     expect(value.pAlive).toBeGreaterThan(0.5);
-    expect(value.predictedClv).toBeCloseTo(value.expectedOrders * expectedSpend(model.gammaGamma!, { x: 3, m: 30 }), 9);
+    // Gamma-Gamma reads every order day, the first included: 3 repeats are 4 observed days.
+    expect(value.predictedClv).toBeCloseTo(value.expectedOrders * expectedSpend(model.gammaGamma!, { x: 4, m: 30 }), 9);
     const longer = customerValue({ ...model, horizonDays: 360 }, row(3, 200, 210, 30))!;
     expect(longer.expectedOrders).toBeGreaterThan(value.expectedOrders);
     expect(value.pAlive).toBe(paretoProbabilityAlive(model.kind === 'pareto-nbd+gamma-gamma' ? model.paretoNbd : { r: 1, alpha: 1, s: 1, beta: 1 }, { x: 3, tx: 200, T: 210 }));
@@ -283,6 +284,16 @@ describe('customer value', () => {
     expect(dear.pAlive).toBe(cheap.pAlive);
     expect(dear.predictedClv).toBeGreaterThan(cheap.predictedClv);
     for (const r of [...rows.slice(0, 50), row(3, 200, 210, 90)]) expect(score(r)).toEqual(customerValue(model, r));
+  });
+
+  it("values a one-order customer by their own first order's spend, not only the population's mean", () => {
+    const rows = simulateBgNbd(2_000, 0.5, 30, 0.8, 2.5).map((s, i) => row(s.x, Math.round(s.tx), Math.round(s.T), 20 + (i % 7) * 5));
+    const model = fitCustomerValue(rows, 180)!;
+    const small = customerValue(model, row(0, 0, 100, 10))!;
+    const large = customerValue(model, row(0, 0, 100, 200))!;
+    expect(large.expectedOrders).toBe(small.expectedOrders);
+    expect(large.predictedClv).toBeGreaterThan(small.predictedClv * 2);
+    expect(large.predictedClv).toBeCloseTo(large.expectedOrders * expectedSpend(model.gammaGamma!, { x: 1, m: 200 }), 9);
   });
 
   it('has no model without a repeat purchase', () => {

@@ -97,12 +97,13 @@ describe('features SQL', () => {
   it('summarises repeat purchases by order day for BG/NBD, NULL for never-ordered customers', () => {
     const pick = (id: string) => {
       const r = rows.find((row) => row.customer_id === id)!;
-      return [r.repeat_purchases, r.repeat_span_days, r.customer_age_days, r.repeat_spend_mean];
+      return [r.repeat_purchases, r.repeat_span_days, r.customer_age_days, r.order_day_spend_mean];
     };
     // Days 09-01 (10 + 5), 10-01 (20), 10-11 (2 x 20 - 10); the refunded order does not count.
-    expect(pick('c9')).toEqual([2, 40, 61, 25]);
-    // Five orders on one day are one purchase day: no repeat.
-    expect(pick('c5')).toEqual([0, 0, 7, 0]);
+    // Mean spend per order day, the first day included: (15 + 20 + 30) / 3.
+    expect(pick('c9')).toEqual([2, 40, 61, 65 / 3]);
+    // Five orders on one day are one purchase day: no repeat, and one day's spend of 5 x 50.
+    expect(pick('c5')).toEqual([0, 0, 7, 250]);
     expect(pick('c6')).toEqual([null, null, null, null]);
   });
 

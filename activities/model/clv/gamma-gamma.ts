@@ -2,10 +2,11 @@ import { logGamma } from './special-functions.ts';
 import { nelderMead } from './nelder-mead.ts';
 
 /**
- * Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"), as
- * lifetimes' GammaGammaFitter: fitted on customers with a repeat purchase and
- * a positive mean repeat spend; x = repeat purchases, m = mean spend per
- * repeat purchase day.
+ * Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"), the
+ * likelihood of lifetimes' GammaGammaFitter: x = purchases observed, m = their
+ * mean spend, fitted on customers with x > 0 and m > 0. lifetimes feeds it the
+ * repeat purchases only; the product feeds it every order day, the first
+ * included (clv/customer-value.ts says why).
  */
 export interface GammaGammaParams {
   p: number;
@@ -32,7 +33,7 @@ export function gammaGammaNegLogLikelihood(params: GammaGammaParams, rows: reado
 
 export function fitGammaGamma(all: readonly SpendSummary[]): { params: GammaGammaParams; customers: number } {
   const rows = all.filter((r) => r.x > 0 && r.m > 0);
-  if (rows.length < 2) throw new RangeError(`Gamma-Gamma needs at least 2 customers with a paid repeat purchase, got ${rows.length}`);
+  if (rows.length < 2) throw new RangeError(`Gamma-Gamma needs at least 2 customers with a paid purchase, got ${rows.length}`);
   const objective = (u: readonly number[]): number =>
     gammaGammaNegLogLikelihood({ p: Math.exp(u[0]!), q: Math.exp(u[1]!), v: Math.exp(u[2]!) }, rows);
   const meanM = rows.reduce((s, r) => s + r.m, 0) / rows.length;
