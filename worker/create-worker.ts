@@ -1,6 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createActivities, createExtractionActivities, type ActivityDeps } from '../activities/index.ts';
+import { createActivities, createExtractionActivities, type Activities, type ActivityDeps } from '../activities/index.ts';
 import { createExtractor } from '../activities/llm/create-extractor.ts';
 import { createPersonaCardWriter } from '../activities/model/llm-persona-card.ts';
 import { Warehouse } from '../activities/warehouse/warehouse.ts';
@@ -37,7 +37,14 @@ export type WorkerQueue = 'main' | 'extract';
 export async function createPersonaflowWorker(
   baseConfig: Config,
   address: string,
-  options: { extractor?: ReviewFeatureExtractor; taskQueue?: string; queues?: WorkerQueue[]; log?: (line: string) => void } = {},
+  options: {
+    extractor?: ReviewFeatureExtractor;
+    taskQueue?: string;
+    queues?: WorkerQueue[];
+    log?: (line: string) => void;
+    /** Wraps the main queue's activities: tests inject a fault into one activity of an otherwise real worker. */
+    wrapActivities?: (activities: Activities) => Activities;
+  } = {},
 ): Promise<PersonaflowWorker> {
   const log = options.log ?? console.error;
   const config = options.taskQueue ? { ...baseConfig, taskQueue: options.taskQueue, extractTaskQueue: `${options.taskQueue}-extract` } : baseConfig;
@@ -85,7 +92,7 @@ export async function createPersonaflowWorker(
           namespace: config.temporal.namespace,
           taskQueue: config.taskQueue,
           workflowsPath: WORKFLOWS_PATH,
-          activities: createActivities(deps),
+          activities: (options.wrapActivities ?? ((a) => a))(createActivities(deps)),
           ...interceptors,
           // DuckDB work is CPU-bound on a 2-core machine: a few activities at once is plenty.
           maxConcurrentActivityTaskExecutions: 4,

@@ -4,6 +4,7 @@ import {
   defineQuery,
   executeChild,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   setHandler,
@@ -29,6 +30,15 @@ export const progressQuery = defineQuery<RunProgress>('progress');
  * the old shape (legacyStages) and finish on the new workers.
  */
 export const RUN_PLAN_PATCH = 'run-plan';
+
+/**
+ * Patch of release 0.3: once the version is committed, failing to record the
+ * publish checkpoint (a disk that filled after the commit) no longer fails
+ * the run, so Temporal's status agrees with the published version and with
+ * `runs` (issue 10 item 4). The checkpoint of a publish is a record only:
+ * no later run reuses a publication.
+ */
+export const PUBLISH_RECORD_PATCH = 'publish-record-best-effort';
 
 // Retry policy per stage, declared where the activities are proxied. Bad input
 // and bad configuration fail as non-retryable inside the activities. Every
@@ -125,7 +135,16 @@ export async function profileRun(input: ProfileRunInput): Promise<ProfileRunResu
         ...(patched(RUN_PLAN_PATCH) ? { reusedStages: out.reusedStages } : {}),
       }),
     );
-    if (out.fingerprint) await recordCheckpoint({ runId, stage: 'publish', fingerprint: out.fingerprint, result: published });
+    if (out.fingerprint) {
+      const recorded = recordCheckpoint({ runId, stage: 'publish', fingerprint: out.fingerprint, result: published });
+      if (patched(PUBLISH_RECORD_PATCH)) {
+        await recorded.catch((error: unknown) =>
+          log.warn('version published; its publish checkpoint was not recorded', { runId, version: published.version, error: error instanceof Error ? errorMessage(error) : String(error) }),
+        );
+      } else {
+        await recorded;
+      }
+    }
     progress.stage = 'done';
     progress.counts.version = published.version;
     return {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../worker/config.ts';
 import { createPersonaflowWorker, type PersonaflowWorker } from '../../worker/create-worker.ts';
+
+type WorkerOptions = NonNullable<Parameters<typeof createPersonaflowWorker>[2]>;
 import { generateSampleData } from '../../scripts/sample-data/generate.ts';
 
 export const SAMPLE_AS_OF = '2026-11-01T00:00:00.000Z';
@@ -18,8 +20,8 @@ export interface Harness {
   client: Client;
   /** Environment for a child process (CLI, worker) pointed at the same home, server and queue. */
   env: Record<string, string>;
-  /** Starts the in-process worker (tests that run their own worker process skip it). */
-  startWorker(): Promise<void>;
+  /** Starts the in-process worker (tests that run their own worker process skip it); `wrapActivities` injects a fault. */
+  startWorker(options?: Pick<WorkerOptions, 'wrapActivities'>): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -61,8 +63,8 @@ export async function createHarness(
     taskQueue,
     client,
     env,
-    startWorker: async () => {
-      worker = await createPersonaflowWorker(config, address, { taskQueue });
+    startWorker: async (workerOptions = {}) => {
+      worker = await createPersonaflowWorker(config, address, { taskQueue, ...workerOptions });
       running = worker.run();
     },
     stopWorker,
