@@ -34,8 +34,8 @@ export async function createHarness(
   const home = mkdtempSync(join(tmpdir(), `personaflow-${name}-`));
   const taskQueue = `${name}-${process.pid}-${Date.now()}`;
   // The offline rules unless a test asks for another extractor: these tests are
-  // about orchestration and the store, and the embedded model extracts about 12
-  // reviews/s on this 2-core machine (its own tests: test/unit/embedded-*.test.ts,
+  // about orchestration and the store, and the embedded model extracts 60-140
+  // reviews/s on this shared 2-core machine (12 with the shipped engine) (its own tests: test/unit/embedded-*.test.ts,
   // and through Temporal in test/integration/checkpoints.test.ts).
   const env = {
     PERSONAFLOW_HOME: home,
