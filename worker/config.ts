@@ -11,6 +11,9 @@ import { parseStageHold, type StageHold } from '../activities/test-hooks.ts';
  * All configuration comes from the environment, read here once, validated,
  * and passed down as one object. Nothing else reads process.env.
  */
+/** A worker's DuckDB memory_limit unless PERSONAFLOW_DUCKDB_MEMORY_LIMIT says otherwise (test stores open with it too). */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '4GB';
+
 const EnvSchema = z.object({
   PERSONAFLOW_HOME: z.string().default('.personaflow'),
   // The store: a DuckLake. Default: SQLite catalog + data folder under PERSONAFLOW_HOME.
@@ -26,7 +29,7 @@ const EnvSchema = z.object({
   PERSONAFLOW_DUCKDB_MEMORY_LIMIT: z
     .string()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'takes a size such as 4GB or 512MB')
-    .default('4GB'),
+    .default(DEFAULT_DUCKDB_MEMORY_LIMIT),
   // Test hook (crash tests only): after publish commits, write this file and hang until killed.
   PERSONAFLOW_TEST_HOLD_AFTER_PUBLISH_COMMIT: z.string().optional(),
   // Test hook (recovery tests only): `<stage>:<ms|forever>:<marker file>`, see activities/test-hooks.ts.

@@ -89,7 +89,13 @@ export const ROW_COLUMN = `${INTERNAL_PREFIX}row_in_file`;
 /** DuckDB's own limits, the same in both readers: the CSV reader's default line size and the JSON reader's object size. */
 const CSV_MAX_LINE_BYTES = 2_000_000;
 const JSON_MAX_OBJECT_BYTES = 16_777_216;
-/** A line this long is still read while sniffing a CSV's dialect (once, for the sample); longer fails the run. */
+/**
+ * A line this long is still read while sniffing a CSV's dialect (once, for the
+ * sample); longer fails the run. The sniffer's buffer is set to the same size:
+ * DuckDB's default, 16 x max_line_size, is a 4 GiB block that a worker's
+ * memory_limit (4GB by default) refuses ("could not allocate block"), which
+ * failed every CSV load in the fault suite's long-line case.
+ */
 const SNIFF_MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 interface PartRead {
@@ -285,7 +291,7 @@ async function sniffCsv(session: Session, path: string, sample: string | undefin
     return await session.one<{ delim: string; quote: string; escape: string; newline: string; columns: string }>(
       `SELECT Delimiter AS delim, Quote AS quote, Escape AS escape, NewLineDelimiter AS newline,
               to_json(list_transform(Columns, lambda c: c.name))::VARCHAR AS columns
-       FROM sniff_csv(?, header = true, max_line_size = ${SNIFF_MAX_LINE_BYTES})`,
+       FROM sniff_csv(?, header = true, max_line_size = ${SNIFF_MAX_LINE_BYTES}, buffer_size = ${SNIFF_MAX_LINE_BYTES})`,
       [target],
     );
   } finally {
