@@ -20,7 +20,7 @@ export interface HeartbeatOptions {
  * with the 30 s heartbeat timeout on the proxy Temporal notices a dead worker,
  * or a completion lost in a server outage, within that timeout and retries the
  * activity, instead of waiting for the whole start-to-close timeout.
- * CPU-bound JavaScript must yield now and then (train's fit does) or the timer
+ * CPU-bound JavaScript must yield now and then (train's fits do: model/steps.ts) or the timer
  * cannot fire. Outside an activity (unit tests calling the function directly)
  * it just runs work.
  */

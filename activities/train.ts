@@ -17,7 +17,8 @@ import { hungarian } from './model/hungarian.ts';
 import { buildSegmentCards, writeSegmentCards, type CardSegment } from './model/segment-cards.ts';
 import { churnRisk, clvThresholds, clvTier, modelChurnRisk, valueThresholds, valueTier } from './model/profile-rules.ts';
 import { riskFlags } from './model/risk-flags.ts';
-import { customerValueScorer, DEFAULT_CLV_HORIZON_DAYS, fitCustomerValue, type CustomerValue } from './model/clv/customer-value.ts';
+import { customerValueScorer, DEFAULT_CLV_HORIZON_DAYS, fitCustomerValueAsync, type CustomerValue } from './model/clv/customer-value.ts';
+import { slicer } from './model/steps.ts';
 import { customerReasons, reasonModel } from './model/segment-reasons.ts';
 
 export interface TrainInput {
@@ -90,18 +91,29 @@ export function createTrainSegments(deps: ActivityDeps) {
           nextSegmentId: match.nextSegmentId,
           classifier: { kind: 'nearest-centroid', heldOut },
         };
+        // Every pass over all customers below gives the event loop a turn when a slice has passed
+        // (model/steps.ts), so the heartbeat timer keeps firing on a busy machine (issue 12).
+        const pause = slicer();
         const horizonDays = input.clvHorizonDays ?? DEFAULT_CLV_HORIZON_DAYS;
-        const valueModel = fitCustomerValue(rows, horizonDays);
+        const valueModel = await fitCustomerValueAsync(rows, horizonDays);
         const score = valueModel === undefined ? () => undefined : customerValueScorer(valueModel);
-        const values: Array<CustomerValue | undefined> = rows.map((row) => score(row));
+        const values: Array<CustomerValue | undefined> = [];
+        for (const row of rows) {
+          values.push(score(row));
+          await pause();
+        }
         const labels = profileLabels(rows, values, valueModel !== undefined);
+        await pause();
         const reasons = reasonModel(rows, result.centroids);
+        await pause();
+        const segments = cardSegments(scaled, result.assignments, result.centroids, match.segmentIds);
+        await pause();
         // Cards (possibly LLM calls) before the transaction, which stays short.
         const cards = await buildSegmentCards(
           s,
           schema,
           rows,
-          cardSegments(scaled, result.assignments, result.centroids, match.segmentIds),
+          segments,
           reasons,
           deps.cardWriter,
           // Only the error's class and HTTP status: an endpoint's message may echo the
@@ -138,7 +150,8 @@ export function createTrainSegments(deps: ActivityDeps) {
         // a transaction writes one lake, and a retry redoes both.
         await s.transaction(async (tx) => {
           await writeSegmentCards(tx, schema, cards);
-          await writeAssignments(tx, schema, rows, segmentOf, (row, i) => {
+          await pause();
+          await writeAssignments(tx, schema, rows, segmentOf, pause, (row, i) => {
             const [tier, risk] = labels[i]!;
             return {
               tier,
@@ -241,6 +254,7 @@ async function writeAssignments(
   schema: string,
   rows: FeatureRow[],
   segmentOf: number[],
+  pause: () => Promise<void> | undefined,
   fields: (row: FeatureRow, index: number) => AssignmentFields,
 ): Promise<void> {
   await s.run(
@@ -250,7 +264,7 @@ async function writeAssignments(
   const target = splitSchema(schema);
   const appender = await s.raw.createAppender('assignments_raw', target.schema, target.catalog);
   try {
-    rows.forEach((row, i) => {
+    for (const [i, row] of rows.entries()) {
       const f = fields(row, i);
       appender.appendVarchar(row.customer_id);
       appender.appendInteger(segmentOf[i]!);
@@ -263,7 +277,8 @@ async function writeAssignments(
       }
       appender.appendVarchar(f.reasons.join(SEPARATOR));
       appender.endRow();
-    });
+      await pause();
+    }
     appender.flushSync();
   } finally {
     appender.closeSync();

@@ -5,6 +5,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   quality: () => import('./quality.ts'),
   training: () => import('./training.ts'),
   clv: () => import('./clv.ts'),
+  'train-stall': () => import('./train-stall.ts'),
   extraction: () => import('./extraction.ts'),
   'quality-extraction': () => import('./extraction-quality.ts'),
   cli: () => import('./cli.ts'),

@@ -27,8 +27,9 @@ export function fitModel(rows: readonly FeatureRow[], options: SegmentationOptio
 
 /**
  * fitModel for the train activity: it runs for tens of seconds at 100k
- * customers on a busy machine, so it pauses between k-means fits and the
- * activity lets its heartbeat timer fire there (model/steps.ts).
+ * customers on a busy machine, so it pauses inside every k-means fit and
+ * between the passes over all rows, and the activity's heartbeat timer fires
+ * there (model/steps.ts).
  */
 export function fitModelAsync(rows: readonly FeatureRow[], options: SegmentationOptions = {}): Promise<FittedModel> {
   return runStepsYielding(fitModelSteps(rows, options));
@@ -36,11 +37,14 @@ export function fitModelAsync(rows: readonly FeatureRow[], options: Segmentation
 
 function* fitModelSteps(rows: readonly FeatureRow[], options: SegmentationOptions): Generator<void, FittedModel> {
   const fills = fitFills(rows);
+  yield;
   const raw = toMatrix(rows, FEATURE_SPEC, fills);
+  yield;
   const scaler = fitScaler(raw);
   const scaled = applyScaler(raw, scaler);
   yield;
   const segmentation = yield* segmentationSteps(scaled, { fitSample: fitSampleFor(rows.length), ...options });
+  yield;
   const heldOut = evaluateNearestCentroid(scaled, segmentation.assignments, segmentation.k);
   return { fills, scaler, scaled, segmentation, heldOut };
 }

@@ -1,4 +1,4 @@
-import { kmeansFlat, packRows } from './kmeans-flat.ts';
+import { kmeansFlatSteps, packRows } from './kmeans-flat.ts';
 import { adjustedRandIndex, mulberry32, sampleIndices, silhouetteScore } from './cluster-metrics.ts';
 import { runSteps } from './steps.ts';
 
@@ -88,7 +88,7 @@ export function scoreCandidates(matrix: readonly (readonly number[])[], candidat
   return runSteps(scoreCandidateSteps(matrix, candidates, seed));
 }
 
-/** scoreCandidates, pausing after every bootstrap refit (see model/steps.ts). */
+/** scoreCandidates, pausing inside and after every bootstrap refit (see model/steps.ts). */
 export function* scoreCandidateSteps(
   matrix: readonly (readonly number[])[],
   candidates: readonly KCandidate[],
@@ -117,7 +117,7 @@ export function* scoreCandidateSteps(
       let best: { inertia: number; centroids: number[][] } | undefined;
       for (let r = 0; r < rules.restarts; r++) {
         try {
-          const fit = kmeansFlat(boot, n, d, k, { seed: ((seed + 31 * b + 17 * r + 1) * 2654435761) >>> 1 || 1, maxIterations: 100 });
+          const fit = yield* kmeansFlatSteps(boot, n, d, k, { seed: ((seed + 31 * b + 17 * r + 1) * 2654435761) >>> 1 || 1, maxIterations: 100 });
           let inertia = 0;
           for (let i = 0; i < n; i++) {
             const c = fit.centroids[fit.clusters[i]!]!;

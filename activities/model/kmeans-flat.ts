@@ -1,4 +1,5 @@
 import { mulberry32 } from './cluster-metrics.ts';
+import { runSteps } from './steps.ts';
 
 /**
  * One k-means run (k-means++ seeding, then Lloyd iterations) over points
@@ -78,13 +79,24 @@ function seedCentres(data: Float64Array, n: number, d: number, k: number, random
   return centres;
 }
 
-export function kmeansFlat(
+export interface FlatKMeansOptions {
+  seed: number;
+  maxIterations: number;
+  initialCentres?: readonly (readonly number[])[];
+}
+
+export function kmeansFlat(data: Float64Array, n: number, d: number, k: number, options: FlatKMeansOptions): FlatKMeansResult {
+  return runSteps(kmeansFlatSteps(data, n, d, k, options));
+}
+
+/** kmeansFlat, pausing after the seeding and after every Lloyd iteration (model/steps.ts). */
+export function* kmeansFlatSteps(
   data: Float64Array,
   n: number,
   d: number,
   k: number,
-  options: { seed: number; maxIterations: number; initialCentres?: readonly (readonly number[])[] },
-): FlatKMeansResult {
+  options: FlatKMeansOptions,
+): Generator<void, FlatKMeansResult> {
   if (k < 1 || k > n) throw new RangeError(`k = ${k} for ${n} points`);
   // Given centres skip the seeding: the test checks Lloyd's steps against ml-kmeans from the same start.
   const centres = options.initialCentres
@@ -95,6 +107,7 @@ export function kmeansFlat(
   const counts = new Float64Array(k);
   let iterations = 0;
   while (iterations < options.maxIterations) {
+    yield;
     iterations++;
     let changed = 0;
     for (let i = 0; i < n; i++) {

@@ -1,4 +1,4 @@
-import { kmeansFlat, packRows } from './kmeans-flat.ts';
+import { kmeansFlatSteps, packRows } from './kmeans-flat.ts';
 import { clusterCentroids, clusterMetrics, DEFAULT_SILHOUETTE_SAMPLE, sampleIndices } from './cluster-metrics.ts';
 import type { ClusterMetrics } from './cluster-metrics.ts';
 import { chooseK, indistinctPairs, scoreCandidateSteps, type KChoice } from './k-choice.ts';
@@ -191,19 +191,19 @@ function extendToAll(matrix: number[][], candidate: Candidate): Candidate | unde
   return { k: candidate.k, assignments, centroids, inertia };
 }
 
-function bestRunForK(
+function* bestRunForK(
   matrix: number[][],
   packed: { data: Float64Array; n: number; d: number },
   k: number,
   restarts: number,
   seed: number,
   maxIterations: number,
-): Candidate | undefined {
+): Generator<void, Candidate | undefined> {
   let best: Candidate | undefined;
   for (let restart = 0; restart < restarts; restart++) {
     let result;
     try {
-      result = kmeansFlat(packed.data, packed.n, packed.d, k, { seed: runSeed(seed, k, restart), maxIterations });
+      result = yield* kmeansFlatSteps(packed.data, packed.n, packed.d, k, { seed: runSeed(seed, k, restart), maxIterations });
     } catch {
       // k-means++ cannot pick k distinct centres (too few distinct points): no clustering at this k.
       continue;
@@ -286,15 +286,16 @@ function singleSegment(matrix: readonly (readonly number[])[]): SegmentationResu
  * indistinctPairs), step down to the fitted k - 1, which k-means re-optimised
  * rather than a plain union of the two, and say so in the reason.
  */
-function mergeIndistinct(
+function* mergeIndistinct(
   matrix: number[][],
   fitted: ReadonlyArray<{ candidate: Candidate }>,
   choice: KChoice,
   seed: number,
-): KChoice {
+): Generator<void, KChoice> {
   let k = choice.k;
   const merged: string[] = [];
   for (;;) {
+    yield;
     const current = fitted.find((f) => f.candidate.k === k)!;
     const pairs = indistinctPairs(matrix, current.candidate.assignments, current.candidate.centroids, seed);
     const smaller = fitted.find((f) => f.candidate.k === k - 1);
@@ -318,7 +319,7 @@ export function trainSegmentation(matrix: number[][], options: SegmentationOptio
   return runSteps(segmentationSteps(matrix, options));
 }
 
-/** trainSegmentation, pausing after each k's fit and each bootstrap refit (see model/steps.ts). */
+/** trainSegmentation, pausing inside every k-means fit and between the steps around it (see model/steps.ts). */
 export function* segmentationSteps(matrix: number[][], options: SegmentationOptions = {}): Generator<void, SegmentationResult> {
   validate(matrix);
   const n = matrix.length;
@@ -339,9 +340,11 @@ export function* segmentationSteps(matrix: number[][], options: SegmentationOpti
   const fitted: Array<{ candidate: Candidate; metrics: ClusterMetrics }> = [];
   for (const k of ks) {
     if (k < 2 || k >= fitRows.length) continue;
-    const best = bestRunForK(fitRows, packed, k, restarts, seed, maxIterations);
+    const best = yield* bestRunForK(fitRows, packed, k, restarts, seed, maxIterations);
+    yield;
     const candidate = best !== undefined && fitRows !== matrix ? extendToAll(matrix, best) : best;
     if (candidate === undefined) continue;
+    yield;
     const metrics = clusterMetrics(matrix, candidate.assignments, { sampleSize, seed });
     perK.push({ k, ...metrics });
     fitted.push({ candidate, metrics });
@@ -355,7 +358,7 @@ export function* segmentationSteps(matrix: number[][], options: SegmentationOpti
     kChoice = { method: 'fixed', k, reason: `k = ${k} was fixed by the run's input`, ambiguous: false, candidates: [] };
   } else {
     kChoice = chooseK(yield* scoreCandidateSteps(fitRows, fitted.map((f) => f.candidate), seed));
-    kChoice = mergeIndistinct(matrix, fitted, kChoice, seed);
+    kChoice = yield* mergeIndistinct(matrix, fitted, kChoice, seed);
   }
   const chosen = fitted.find((f) => f.candidate.k === kChoice.k)!;
 

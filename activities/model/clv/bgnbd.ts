@@ -1,5 +1,6 @@
 import { hyp2f1, logAddExp, logGamma } from './special-functions.ts';
-import { nelderMead } from './nelder-mead.ts';
+import { nelderMeadSteps } from './nelder-mead.ts';
+import { runSteps } from '../steps.ts';
 import { groupSummaries, type Grouped, type RepeatSummary } from './repeat-summary.ts';
 
 /**
@@ -58,10 +59,18 @@ export function bgNbdNegLogLikelihood(p: BgNbdParams, g: Grouped, variant: BgNbd
   return -sum / g.total;
 }
 
-export function fitBgNbd(
-  rows: readonly RepeatSummary[],
-  variant: BgNbdVariant = 'bg',
-): { params: BgNbdParams; logLikelihood: number; customers: number } {
+export interface BgNbdFit {
+  params: BgNbdParams;
+  logLikelihood: number;
+  customers: number;
+}
+
+export function fitBgNbd(rows: readonly RepeatSummary[], variant: BgNbdVariant = 'bg'): BgNbdFit {
+  return runSteps(fitBgNbdSteps(rows, variant));
+}
+
+/** fitBgNbd, pausing between simplex steps (model/steps.ts). */
+export function* fitBgNbdSteps(rows: readonly RepeatSummary[], variant: BgNbdVariant = 'bg'): Generator<void, BgNbdFit> {
   if (rows.length < 2) throw new RangeError(`BG/NBD needs at least 2 customers with an order, got ${rows.length}`);
   const g = groupSummaries(rows);
   if (!g.x.some((x) => x > 0)) throw new RangeError('BG/NBD needs at least one customer with a repeat purchase');
@@ -70,7 +79,7 @@ export function fitBgNbd(
   // lifetimes starts at all-ones in log space; a scale-aware alpha start (mean T) converges in fewer steps.
   let meanT = 0;
   for (let i = 0; i < g.T.length; i++) meanT += (g.weight[i]! * g.T[i]!) / g.total;
-  const result = nelderMead(objective, [0, Math.log(Math.max(meanT, 1)), 0, 0]);
+  const result = yield* nelderMeadSteps(objective, [0, Math.log(Math.max(meanT, 1)), 0, 0]);
   const [r, alpha, a, b] = result.x.map(Math.exp) as [number, number, number, number];
   return { params: { r, alpha, a, b }, logLikelihood: -result.value * g.total, customers: g.total };
 }

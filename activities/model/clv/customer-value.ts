@@ -1,9 +1,10 @@
 import type { FeatureRow } from '../feature-row.ts';
 import { sampleIndices } from '../cluster-metrics.ts';
-import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase, type BgNbdParams } from './bgnbd.ts';
-import { fitParetoNbd, paretoExpectedPurchases, paretoProbabilityAlive, paretoProbabilityNoPurchase, type ParetoNbdParams } from './pareto-nbd.ts';
+import { expectedPurchases, fitBgNbdSteps, probabilityAlive, probabilityNoPurchase, type BgNbdParams } from './bgnbd.ts';
+import { fitParetoNbdSteps, paretoExpectedPurchases, paretoProbabilityAlive, paretoProbabilityNoPurchase, type ParetoNbdParams } from './pareto-nbd.ts';
 import type { RepeatSummary } from './repeat-summary.ts';
-import { expectedSpend, fitGammaGamma, type GammaGammaParams, type SpendSummary } from './gamma-gamma.ts';
+import { runSteps, runStepsYielding } from '../steps.ts';
+import { expectedSpend, fitGammaGammaSteps, type GammaGammaParams, type SpendSummary } from './gamma-gamma.ts';
 
 /**
  * Probabilistic value and churn per run: MBG/NBD (the BG/NBD variant in which
@@ -73,6 +74,27 @@ export function fitCustomerValue(
   horizonDays = DEFAULT_CLV_HORIZON_DAYS,
   purchaseModel: PurchaseModelKind = 'mbgnbd',
 ): CustomerValueModel | undefined {
+  return runSteps(fitCustomerValueSteps(rows, horizonDays, purchaseModel));
+}
+
+/**
+ * fitCustomerValue for the train activity: the likelihood fits take tens of
+ * seconds on a busy machine, so they give the event loop a turn (and the
+ * activity's heartbeat timer a chance to fire) between simplex steps.
+ */
+export function fitCustomerValueAsync(
+  rows: readonly ValueInput[],
+  horizonDays = DEFAULT_CLV_HORIZON_DAYS,
+  purchaseModel: PurchaseModelKind = 'mbgnbd',
+): Promise<CustomerValueModel | undefined> {
+  return runStepsYielding(fitCustomerValueSteps(rows, horizonDays, purchaseModel));
+}
+
+function* fitCustomerValueSteps(
+  rows: readonly ValueInput[],
+  horizonDays: number,
+  purchaseModel: PurchaseModelKind,
+): Generator<void, CustomerValueModel | undefined> {
   if (!(horizonDays > 0) || !Number.isFinite(horizonDays)) throw new RangeError(`CLV horizon must be a positive number of days, got ${horizonDays}`);
   const buyers = rows.filter((row) => summaryOf(row) !== undefined);
   const sampled = buyers.length > CLV_FIT_SAMPLE;
@@ -83,14 +105,14 @@ export function fitCustomerValue(
   let gammaGamma: GammaGammaParams | null = null;
   const spend = fitRows.map(spendSummaryOf).filter((s) => s.m > 0);
   if (spend.length >= 2) {
-    const fitted = fitGammaGamma(spend).params;
+    const fitted = (yield* fitGammaGammaSteps(spend)).params;
     // q <= 1 means the population's mean spend is infinite: the model says nothing usable.
     if (fitted.q > 1) gammaGamma = fitted;
   }
   const common: ModelCommon = { timeUnit: 'day', horizonDays, gammaGamma, fittedOn: { buyers: buyers.length, repeatBuyers, sampled } };
-  if (purchaseModel === 'pareto-nbd') return { kind: 'pareto-nbd+gamma-gamma', paretoNbd: fitParetoNbd(summaries).params, ...common };
+  if (purchaseModel === 'pareto-nbd') return { kind: 'pareto-nbd+gamma-gamma', paretoNbd: (yield* fitParetoNbdSteps(summaries)).params, ...common };
   const variant = purchaseModel === 'mbgnbd' ? 'mbg' : 'bg';
-  return { kind: `${purchaseModel}+gamma-gamma`, bgnbd: fitBgNbd(summaries, variant).params, ...common };
+  return { kind: `${purchaseModel}+gamma-gamma`, bgnbd: (yield* fitBgNbdSteps(summaries, variant)).params, ...common };
 }
 
 /** One customer's values under a fitted model; undefined for customers who never ordered. */

@@ -1,5 +1,6 @@
 import { logGamma } from './special-functions.ts';
-import { nelderMead } from './nelder-mead.ts';
+import { nelderMeadSteps } from './nelder-mead.ts';
+import { runSteps } from '../steps.ts';
 
 /**
  * Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"), the
@@ -31,13 +32,23 @@ export function gammaGammaNegLogLikelihood(params: GammaGammaParams, rows: reado
   return -sum / rows.length;
 }
 
-export function fitGammaGamma(all: readonly SpendSummary[]): { params: GammaGammaParams; customers: number } {
+export interface GammaGammaFit {
+  params: GammaGammaParams;
+  customers: number;
+}
+
+export function fitGammaGamma(all: readonly SpendSummary[]): GammaGammaFit {
+  return runSteps(fitGammaGammaSteps(all));
+}
+
+/** fitGammaGamma, pausing between simplex steps (model/steps.ts). */
+export function* fitGammaGammaSteps(all: readonly SpendSummary[]): Generator<void, GammaGammaFit> {
   const rows = all.filter((r) => r.x > 0 && r.m > 0);
   if (rows.length < 2) throw new RangeError(`Gamma-Gamma needs at least 2 customers with a paid purchase, got ${rows.length}`);
   const objective = (u: readonly number[]): number =>
     gammaGammaNegLogLikelihood({ p: Math.exp(u[0]!), q: Math.exp(u[1]!), v: Math.exp(u[2]!) }, rows);
   const meanM = rows.reduce((s, r) => s + r.m, 0) / rows.length;
-  const result = nelderMead(objective, [0, 0, Math.log(Math.max(meanM, 1e-6))]);
+  const result = yield* nelderMeadSteps(objective, [0, 0, Math.log(Math.max(meanM, 1e-6))]);
   const [p, q, v] = result.x.map(Math.exp) as [number, number, number];
   return { params: { p, q, v }, customers: rows.length };
 }

@@ -1,3 +1,5 @@
+import { runSteps } from '../steps.ts';
+
 /**
  * Nelder-Mead minimiser (standard coefficients 1, 2, 0.5, 0.5), restarted from
  * its own best point until a restart no longer improves: a plain simplex
@@ -22,6 +24,19 @@ export interface MinimizeOptions {
 }
 
 export function nelderMead(f: (x: readonly number[]) => number, x0: readonly number[], options: MinimizeOptions = {}): MinimizeResult {
+  return runSteps(nelderMeadSteps(f, x0, options));
+}
+
+/**
+ * nelderMead, pausing after every simplex step (model/steps.ts): one
+ * likelihood over 30,000 buyers costs milliseconds, and a fit can take
+ * thousands of them (tens of seconds on a busy machine).
+ */
+export function* nelderMeadSteps(
+  f: (x: readonly number[]) => number,
+  x0: readonly number[],
+  options: MinimizeOptions = {},
+): Generator<void, MinimizeResult> {
   const tolerance = options.tolerance ?? 1e-12;
   const maxEvaluations = options.maxEvaluations ?? 20_000;
   let evaluations = 0;
@@ -33,7 +48,7 @@ export function nelderMead(f: (x: readonly number[]) => number, x0: readonly num
   let best = { x: [...x0], value: evaluate([...x0]) };
   let step = options.step ?? 0.5;
   for (let pass = 0; pass < 20 && evaluations < maxEvaluations; pass++) {
-    const result = simplexPass(evaluate, best.x, step, tolerance, () => evaluations >= maxEvaluations);
+    const result = yield* simplexPass(evaluate, best.x, step, tolerance, () => evaluations >= maxEvaluations);
     const improved = best.value - result.value > tolerance * (Math.abs(best.value) + 1e-300);
     if (result.value <= best.value) best = result;
     if (!improved && pass > 0) break;
@@ -43,13 +58,13 @@ export function nelderMead(f: (x: readonly number[]) => number, x0: readonly num
   return { ...best, evaluations };
 }
 
-function simplexPass(
+function* simplexPass(
   evaluate: (x: number[]) => number,
   start: readonly number[],
   step: number,
   tolerance: number,
   exhausted: () => boolean,
-): { x: number[]; value: number } {
+): Generator<void, { x: number[]; value: number }> {
   const d = start.length;
   const points: number[][] = [[...start]];
   for (let i = 0; i < d; i++) {
@@ -60,6 +75,7 @@ function simplexPass(
   const values = points.map(evaluate);
   const order = Array.from({ length: d + 1 }, (_, i) => i);
   while (!exhausted()) {
+    yield;
     order.sort((a, b) => values[a]! - values[b]!);
     const lo = order[0]!;
     const hi = order[d]!;

@@ -1,5 +1,6 @@
 import { logAddExp, logGamma, logHyp2f1 } from './special-functions.ts';
-import { nelderMead } from './nelder-mead.ts';
+import { nelderMeadSteps } from './nelder-mead.ts';
+import { runSteps } from '../steps.ts';
 import { gaussLegendre } from './gauss-legendre.ts';
 import { groupSummaries, type Grouped, type RepeatSummary } from './repeat-summary.ts';
 
@@ -118,7 +119,18 @@ export function paretoNbdNegLogLikelihood(p: ParetoNbdParams, g: Grouped): numbe
   return -sum / g.total;
 }
 
-export function fitParetoNbd(rows: readonly RepeatSummary[]): { params: ParetoNbdParams; logLikelihood: number; customers: number } {
+export interface ParetoNbdFit {
+  params: ParetoNbdParams;
+  logLikelihood: number;
+  customers: number;
+}
+
+export function fitParetoNbd(rows: readonly RepeatSummary[]): ParetoNbdFit {
+  return runSteps(fitParetoNbdSteps(rows));
+}
+
+/** fitParetoNbd, pausing between simplex steps (model/steps.ts). */
+export function* fitParetoNbdSteps(rows: readonly RepeatSummary[]): Generator<void, ParetoNbdFit> {
   if (rows.length < 2) throw new RangeError(`Pareto/NBD needs at least 2 customers with an order, got ${rows.length}`);
   const g = groupSummaries(rows);
   if (!g.x.some((x) => x > 0)) throw new RangeError('Pareto/NBD needs at least one customer with a repeat purchase');
@@ -135,7 +147,7 @@ export function fitParetoNbd(rows: readonly RepeatSummary[]): { params: ParetoNb
   let meanT = 0;
   for (let i = 0; i < g.T.length; i++) meanT += (g.weight[i]! * g.T[i]!) / g.total;
   const logMeanT = Math.log(Math.max(meanT, 1));
-  const result = nelderMead(objective, [0, logMeanT, 0, logMeanT]);
+  const result = yield* nelderMeadSteps(objective, [0, logMeanT, 0, logMeanT]);
   const [r, alpha, s, beta] = result.x.map(Math.exp) as [number, number, number, number];
   return { params: { r, alpha, s, beta }, logLikelihood: -result.value * g.total, customers: g.total };
 }
