@@ -175,7 +175,7 @@ describe('profile report in headless Chromium', () => {
     for (const chart of page.charts) expect(chart.marks, `chart ${chart.id} has no marks`).toBeGreaterThan(0);
   });
 
-  it('draws P(alive) and lifetime value from the BG/NBD + Gamma-Gamma columns of the profiles', async () => {
+  it('draws P(alive) and lifetime value from the MBG/NBD + Gamma-Gamma columns of the profiles', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'personaflow-report-clv-'));
     try {
       const path = await withOutputsSession(h.config.lake, (s) => writeVersionReport(s, second.version, dir));
