@@ -6,6 +6,7 @@ import { ConfigError, StoreUnavailableError } from '../errors.ts';
 import { literal as quoteLiteral } from './sql-quote.ts';
 import { verifiedAtInstall } from './extension-trust.ts';
 import { conflictPause, isCommitConflict } from './lake-conflicts.ts';
+import { assertWritable } from './writable-paths.ts';
 
 /**
  * Where the store lives: a DuckLake, i.e. a catalog database (SQLite on one
@@ -74,6 +75,13 @@ export async function openLakeInstance(
   const kind = catalogKind(lake);
   const catalogFile = sqliteCatalogFile(lake);
   if (!options.readOnly) {
+    assertWritable([
+      catalogFile,
+      isLocalPath(lake.dataPath) ? lake.dataPath : undefined,
+      lake.work.catalog.startsWith('sqlite:') ? lake.work.catalog.slice('sqlite:'.length) : undefined,
+      isLocalPath(lake.work.dataPath) ? lake.work.dataPath : undefined,
+      options.tempDirectory,
+    ]);
     if (catalogFile) mkdirSync(dirname(catalogFile), { recursive: true });
     if (isLocalPath(lake.dataPath)) mkdirSync(lake.dataPath, { recursive: true });
   }
