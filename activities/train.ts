@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
 import { holdInStage } from './test-hooks.ts';
+import { stepTimer } from './step-timer.ts';
 import { splitSchema } from './warehouse/sql-quote.ts';
 import { ConfigError } from './errors.ts';
 import { runSchema, runSchemaName } from './warehouse/schema.ts';
@@ -45,6 +46,8 @@ export interface TrainResult {
   vanishedSegments: number[];
   /** How k was chosen and why (segmentation.ts); the run summary prints it. */
   kChoice: KChoice;
+  /** Wall seconds of each step (read features, segment, fit customer value, ...), for operators and the e2e bench. */
+  stepSeconds?: Record<string, number>;
 }
 
 /**
@@ -64,10 +67,13 @@ export function createTrainSegments(deps: ActivityDeps) {
     }
     return deps.warehouse.withSession(async (s) => {
         const schema = runSchema(input.runId);
+        const steps = stepTimer();
         // Streamed: the heartbeat timer keeps beating while a large feature table is converted.
         const rows = await s.allStreamed<FeatureRow & Record<string, unknown>>(`SELECT * FROM ${schema}.features ORDER BY customer_id`);
         // Yields between k-means fits, so the heartbeat timer (createActivities) keeps beating.
+        steps.lap('read features');
         const { fills, scaler, scaled, segmentation: result, heldOut } = await fitModelAsync(rows, { k: input.k });
+        steps.lap('segment');
 
         const previous = await previousModel(s);
         // Centroids only compare within one feature spec; across specs ids start afresh.
@@ -78,6 +84,7 @@ export function createTrainSegments(deps: ActivityDeps) {
             : firstSegmentIds(result.k, previous?.artifact?.nextSegmentId ?? 0);
         const segmentOf = result.assignments.map((i) => match.segmentIds[i]!);
         const ariVsPrevious = previous === undefined ? undefined : await ariWithPreviousVersion(s, previous.version, rows, segmentOf);
+        steps.lap('match previous version');
 
         const modelVersion = `model-${runSchemaName(input.runId).slice(4)}`; // run_<hex> -> model-<hex>
         const artifact: ModelArtifact = {
@@ -96,12 +103,14 @@ export function createTrainSegments(deps: ActivityDeps) {
         const pause = slicer();
         const horizonDays = input.clvHorizonDays ?? DEFAULT_CLV_HORIZON_DAYS;
         const valueModel = await fitCustomerValueAsync(rows, horizonDays);
+        steps.lap('fit customer value');
         const score = valueModel === undefined ? () => undefined : customerValueScorer(valueModel);
         const values: Array<CustomerValue | undefined> = [];
         for (const row of rows) {
           values.push(score(row));
           await pause();
         }
+        steps.lap('score customer value');
         const labels = profileLabels(rows, values, valueModel !== undefined);
         await pause();
         const reasons = reasonModel(rows, result.centroids);
@@ -124,6 +133,7 @@ export function createTrainSegments(deps: ActivityDeps) {
               status: (error as { status?: unknown } | null)?.status,
             }),
         );
+        steps.lap('labels, reasons and cards');
         const metrics = {
           personaCards: cards[0]?.source ?? 'rules',
           k: result.k,
@@ -178,6 +188,7 @@ export function createTrainSegments(deps: ActivityDeps) {
           );
           await tx.run(`UPDATE runs SET stage = 'train' WHERE run_id = $1`, [input.runId]);
         });
+        steps.lap('write');
         const out: TrainResult = {
           modelVersion,
           k: result.k,
@@ -189,6 +200,7 @@ export function createTrainSegments(deps: ActivityDeps) {
           newSegments: match.newSegments,
           vanishedSegments: match.vanishedSegments,
           kChoice: result.metrics.kChoice,
+          stepSeconds: steps.seconds,
         };
         if (previous !== undefined) out.previousModelVersion = previous.modelVersion;
         if (ariVsPrevious !== undefined) out.ariVsPrevious = ariVsPrevious;

@@ -220,6 +220,8 @@ export async function run(args: string[]): Promise<void> {
         // A range late in the stage slower than an early one means work that grows with what is stored.
         rangeSeconds: rangeDrift(timings.activities.filter((a) => a.type === 'extractReviewRange')),
       },
+      // Where train's time went (trainSegments' own step timings).
+      trainSteps: resultOf('trainSegments')?.stepSeconds as Record<string, number> | undefined,
       temporal: {
         wallSeconds: wallMs / 1000,
         activeSeconds: timings.activeMs / 1000,
@@ -332,6 +334,7 @@ function printTable(r: {
     ranges: number;
     rangeSeconds: { first10Median?: number; last10Median?: number };
   };
+  trainSteps?: Record<string, number>;
   temporal: { wallSeconds: number; activeSeconds: number; overhead: number };
   peakRssMiB: Record<string, number | undefined>;
   readerDuringPublish: { queries: number; errors: number; p50Ms?: number; p99Ms?: number };
@@ -350,6 +353,7 @@ function printTable(r: {
     '|---|---|---|',
     `| load vs DuckDB alone (${fmt(r.load.duckdbAloneSeconds)} s into typed tables) | ratio ${fmt(r.load.ratio, 2)} | >= 0.5 |`,
     `| extract | ${int(r.extraction.reviewsPerSecond)} reviews/s (${int(r.extraction.reviewsPerSecondPerCore)} per core), ${int(r.extraction.uniqueTexts)} unique texts of ${int(r.extraction.reviews)} reviews, ${r.extraction.ranges} ranges (median s, first 10 / last 10: ${fmt(r.extraction.rangeSeconds.first10Median, 2)} / ${fmt(r.extraction.rangeSeconds.last10Median, 2)}) | report |`,
+    `| train steps (s) | ${r.trainSteps ? Object.entries(r.trainSteps).map(([step, s]) => `${step} ${fmt(s)}`).join(', ') : '–'} | report |`,
     `| Temporal overhead (wall − activities executing) / wall | ${fmt(r.temporal.overhead * 100, 2)}% (${fmt(r.temporal.activeSeconds)} of ${fmt(r.temporal.wallSeconds)} s active) | <= 5% |`,
     `| peak RSS, MiB | ${Object.entries(r.peakRssMiB).map(([p, v]) => `${p} ${int(v)}`).join(', ')} | <= 6144 each |`,
     `| reader during publish (select count(*) from current_profiles) | ${r.readerDuringPublish.queries} queries, p50 ${fmt(r.readerDuringPublish.p50Ms)} ms, p99 ${fmt(r.readerDuringPublish.p99Ms)} ms, ${r.readerDuringPublish.errors} errors | p99 <= 1000 ms |`,

@@ -76,6 +76,21 @@ describe('train stage across two versions', () => {
     expect(second!.vanishedSegments).toEqual([]);
   });
 
+  it('says where its time went: wall seconds of each step, in order', () => {
+    const steps = trained[1]!.stepSeconds!;
+    expect(Object.keys(steps)).toEqual([
+      'read features',
+      'segment',
+      'match previous version',
+      'fit customer value',
+      'score customer value',
+      'labels, reasons and cards',
+      'write',
+    ]);
+    for (const seconds of Object.values(steps)) expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(steps.segment).toBeGreaterThan(0); // k-means over k = 2..8 is never free
+  });
+
   it('publishes recommended categories the customer has not bought, risk flags and RFM scores', async () => {
     const rows = await withOutputsSession(embeddedLake(dir), (s) =>
       s.all<{ bad: number; with_recs: number; flagged: number; scored: number; n: number }>(
