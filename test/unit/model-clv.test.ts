@@ -7,7 +7,7 @@ import { hyp2f1, logGamma, logHyp2f1 } from '../../activities/model/clv/special-
 import { nelderMead } from '../../activities/model/clv/nelder-mead.ts';
 import { expectedPurchases, fitBgNbd, probabilityAlive, probabilityNoPurchase } from '../../activities/model/clv/bgnbd.ts';
 import type { RepeatSummary } from '../../activities/model/clv/repeat-summary.ts';
-import { expectedSpend, fitGammaGamma } from '../../activities/model/clv/gamma-gamma.ts';
+import { expectedSpend, fitGammaGamma, gammaGammaNegLogLikelihood } from '../../activities/model/clv/gamma-gamma.ts';
 import { customerValue, customerValueScorer, fitCustomerValue } from '../../activities/model/clv/customer-value.ts';
 import { fitParetoNbd, logA0, logDeathIntegral, paretoExpectedPurchases, paretoProbabilityAlive, paretoProbabilityNoPurchase } from '../../activities/model/clv/pareto-nbd.ts';
 import { gaussLegendre } from '../../activities/model/clv/gauss-legendre.ts';
@@ -237,6 +237,32 @@ describe('Gamma-Gamma', () => {
     const big = expectedSpend(params, { x: 2, m: 500 });
     expect(big).toBeLessThan(500);
     expect(big).toBeGreaterThan(population);
+  });
+
+  it('computes the likelihood customer by customer as lifetimes writes it, with the x-only terms summed once', () => {
+    const rows = Array.from({ length: 500 }, () => ({ x: 1 + Math.floor(random() * 9), m: 1 + random() * 400 }));
+    const params = { p: 2.5, q: 3.1, v: 40 };
+    const perCustomer =
+      -rows.reduce((sum, { x, m }) => {
+        const px = params.p * x;
+        return sum + logGamma(px + params.q) - logGamma(px) - logGamma(params.q) + params.q * Math.log(params.v) + (px - 1) * Math.log(m) + px * Math.log(x) - (px + params.q) * Math.log(x * m + params.v);
+      }, 0) / rows.length;
+    expect(gammaGammaNegLogLikelihood(params, rows)).toBeCloseTo(perCustomer, 9);
+  });
+
+  it('keeps its parameters in a finite box where the likelihood rises without end (spend that never varies)', () => {
+    // Every customer spends the same on every order day: the likelihood keeps rising as p grows and v shrinks.
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({ x: 1 + (i % 5), m: 50_000_000 }));
+    const { params } = fitGammaGamma(rows);
+    for (const value of Object.values(params)) {
+      expect(value).toBeGreaterThanOrEqual(Math.exp(-25) * 0.999999);
+      expect(value).toBeLessThanOrEqual(Math.exp(25) * 1.000001);
+    }
+    expect(params.p).toBeGreaterThan(1e9); // pushed to the bound, as the data asks
+    for (const row of rows.slice(0, 5)) {
+      const spend = expectedSpend(params, row);
+      expect(Math.abs(spend - row.m) / row.m).toBeLessThan(1e-6); // no shrinkage without variation
+    }
   });
 });
 
