@@ -113,7 +113,7 @@ export async function run(args: string[]): Promise<void> {
       console.log(`\nround ${round}: loadSources ${loadSeconds.toFixed(2)} s, DuckDB alone ${alone.toFixed(2)} s, ` +
         `ratio ${(alone / loadSeconds).toFixed(2)}, load average ${start.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`);
       console.log('| s | statement |\n|---|---|');
-      for (const t of [...timings].sort((a, b) => b.seconds - a.seconds).slice(0, 20)) {
+      for (const t of [...timings].sort((a, b) => b.seconds - a.seconds).slice(0, Number(value("top") ?? 20))) {
         console.log(`| ${t.seconds.toFixed(2)} | ${label(t.sql)} |`);
       }
       const rest = timings.reduce((sum, t) => sum + t.seconds, 0);

@@ -385,6 +385,34 @@ describe('loadSources', () => {
     ]);
   });
 
+  it('trims spaces, tabs, CRs and LFs at either end of a value, and nothing else', async () => {
+    // The check only calls trim for a value that starts below '!' or ends in
+    // one of those characters (load-sql.ts trimmedText); this pins the result.
+    write('customers.csv', ['customer_id,country', 'c1,DE', 'c2,FR', 'c3,US', 'c4,IT']);
+    jsonl('orders.jsonl', [
+      { order_id: ' o1', customer_id: 'c1\t', ordered_at: '\t2024-01-01T10:00:00Z\r\n', unit_price: ' 3.50 ', status: '\nRefunded' },
+      { order_id: 'o2\r', customer_id: '\r\nc2', ordered_at: '2024-01-02T10:00:00Z ', unit_price: '1', category: '\u0001toys\u0001' },
+      { order_id: 'o3', customer_id: ' \t\r\n ', ordered_at: '2024-01-03T10:00:00Z', unit_price: '1', category: 'a b' },
+      { order_id: 'o4', customer_id: 'c3', ordered_at: '2024-01-04T10:00:00Z', unit_price: '2', quantity: '\t', category: '!x ' },
+      { order_id: 'o5', customer_id: 'c4', ordered_at: '2024-01-05T10:00:00Z', unit_price: '2', category: 'é\t' },
+    ]);
+
+    const summary = await load();
+
+    expect(summary.tables.orders).toMatchObject({ read: 5, loaded: 4, rejected: 1 });
+    expect((await rejects('orders')).map((r) => [r.row_number, r.row_key, r.reason, JSON.parse(r.raw_row).customer_id])).toEqual([
+      [3, 'o3', 'customer_id is empty', ' \t\r\n '],
+    ]);
+    expect(
+      await query(`SELECT order_id, customer_id, ordered_at::VARCHAR AS ordered_at, quantity, unit_price, category, status FROM ${SCHEMA}.orders`),
+    ).toEqual([
+      { order_id: 'o1', customer_id: 'c1', ordered_at: '2024-01-01 10:00:00+00', quantity: 1, unit_price: 3.5, category: null, status: 'refunded' },
+      { order_id: 'o2', customer_id: 'c2', ordered_at: '2024-01-02 10:00:00+00', quantity: 1, unit_price: 1, category: '\u0001toys\u0001', status: 'completed' },
+      { order_id: 'o4', customer_id: 'c3', ordered_at: '2024-01-04 10:00:00+00', quantity: 1, unit_price: 2, category: '!x', status: 'completed' },
+      { order_id: 'o5', customer_id: 'c4', ordered_at: '2024-01-05 10:00:00+00', quantity: 1, unit_price: 2, category: 'é', status: 'completed' },
+    ]);
+  });
+
   it('counts valid rows after the as-of time as afterAsOf and does not load them', async () => {
     write('customers.csv', [...CUSTOMERS, 'c4,2024-07-01T00:00:00Z,DE,,,']);
     write('orders.csv', [
