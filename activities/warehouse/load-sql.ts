@@ -188,6 +188,15 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
   const keyColumn = spec.columns.find((c) => c.name === spec.key);
   if (keyColumn?.type !== 'string' || keyColumn.default !== undefined) throw new Error(`${spec.name}.${spec.key}: the key must be a string column without default`);
   const key = valueCol(spec.key);
+  // Each row's key alone, the same value as src computes (a string column's
+  // value is its trimmed text): the duplicate search reads these two or three
+  // columns, so src is read once and never materialised whole.
+  const keySelects = read.parts.map((part, index) => {
+    const actual = part.columns.get(spec.key);
+    const text = actual === undefined ? 'NULL::VARCHAR' : (part.types.get(spec.key) ?? 'VARCHAR') === 'VARCHAR' ? ident(actual) : `CAST(${ident(actual)} AS VARCHAR)`;
+    const row = part.rowColumn === undefined ? 'rowid + 1' : ident(part.rowColumn);
+    return `SELECT ${index} AS ${P}file_no, ${row} AS ${P}row, ${trimmedText(text)} AS ${key} FROM ${ident(part.tempTable)}`;
+  });
   // The same rules as the reasons (columnProblem, duplicateProblem, referenceProblem), as one flag.
   const broken = [
     `${P}read_failed`,
@@ -211,15 +220,18 @@ CREATE OR REPLACE TEMP TABLE ${ident(checkedTableName(spec.name))} AS
 WITH src AS (
   ${partSelects.join('\n  UNION ALL\n  ')}
 ),
+keys AS (
+  ${keySelects.join('\n  UNION ALL\n  ')}
+),
 dup_keys AS (
-  SELECT ${key} AS ${P}dup_key FROM src WHERE ${key} IS NOT NULL GROUP BY ALL HAVING count(*) > 1
+  SELECT ${key} AS ${P}dup_key FROM keys WHERE ${key} IS NOT NULL GROUP BY ALL HAVING count(*) > 1
 ),
 dup_ranked AS (
   SELECT ${P}file_no AS ${P}d_file_no, ${P}row AS ${P}d_row,
     row_number() OVER by_key AS ${P}dup_rank,
     first_value(${P}file_no) OVER by_key AS ${P}first_file_no,
     first_value(${P}row) OVER by_key AS ${P}first_row
-  FROM src SEMI JOIN dup_keys ON ${key} = ${P}dup_key
+  FROM keys SEMI JOIN dup_keys ON ${key} = ${P}dup_key
   WINDOW by_key AS (PARTITION BY ${key} ORDER BY ${P}file_no, ${P}row)
 ),
 ranked AS (
