@@ -7,11 +7,16 @@ import { ident, literal, qualified } from './sql-quote.ts';
  * typed staging table, generated from the table's spec (source-tables.ts).
  * All set-based: one statement per step whatever the row count.
  *
- * The checked temp table has, per source row: its file, file number and row
- * number; every source column as read; one typed value per contract column
- * (`__pf_v_<name>`, default applied); `__pf_problems` (specific messages) and
- * `__pf_rules` (the same without values, for counting); `__pf_after` (the
- * as-of timestamp is later than the run's as-of time).
+ * Two temp tables per source table. The checked table (buildCheckSql) has
+ * one lean row per source row: file number and row number, the columns
+ * outside the contract, one typed value per contract column (`__pf_v_<name>`,
+ * default applied), `__pf_after` (the as-of timestamp is later than the run's
+ * as-of time) and `__pf_bad` (the row breaks a rule). The rejected table
+ * (buildRejectedSql) has the rejected rows only, with every source column as
+ * read, `__pf_problems` (specific messages) and `__pf_rules` (the same without
+ * values, for counting). Reasons and raw text cost string work per row; built
+ * for every row they were most of the load at 100k customers, so only rows
+ * that fail get them (issue 12, docs/performance.md).
  *
  * Only spec names (fixed identifiers) and quoted source names reach the SQL
  * text; file paths and the as-of time are bound parameters.
