@@ -370,12 +370,22 @@ function parseExpression(c: ColumnSpec): string {
     case 'timestamp':
       // Naive timestamps are read in the session's time zone, which loadSources sets to UTC.
       return `CASE WHEN regexp_full_match(${t}, ${literal(ISO_TIMESTAMP)}) THEN TRY_CAST(${t} AS TIMESTAMPTZ) END`;
-    case 'number':
-      return `CASE WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND isfinite(${asDouble}) THEN ${asDouble} END`;
-    case 'integer':
+    case 'number': {
+      // First the common case without the regex (which cost as much as the
+      // rest of the parse): a whole number written as DuckDB prints it (`562`,
+      // `-3`) is plain decimal notation, and its DOUBLE is the BIGINT's.
+      const asBigint = `TRY_CAST(${t} AS BIGINT)`;
+      return `CASE WHEN CAST(${asBigint} AS VARCHAR) = ${t} THEN CAST(${asBigint} AS DOUBLE)
+        WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND isfinite(${asDouble}) THEN ${asDouble} END`;
+    }
+    case 'integer': {
       // Via DOUBLE: a VARCHAR → INTEGER cast would round `3.5` to 4 instead of refusing it.
-      return `CASE WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND ${asDouble} = trunc(${asDouble})
+      // First, as for numbers, an integer written as DuckDB prints it, within the same bounds.
+      const asInteger = `TRY_CAST(${t} AS INTEGER)`;
+      return `CASE WHEN ${asInteger} BETWEEN -2147483647 AND 2147483647 AND CAST(${asInteger} AS VARCHAR) = ${t} THEN ${asInteger}
+        WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND ${asDouble} = trunc(${asDouble})
         AND abs(${asDouble}) <= 2147483647 THEN CAST(${asDouble} AS INTEGER) END`;
+    }
     case 'boolean':
       // The words are lower case: a value already written so skips lower().
       return `CASE WHEN ${t} IN (${TRUE_WORDS.map(literal).join(', ')}) THEN true
