@@ -44,6 +44,8 @@ function trimmedText(text: string): string {
 
 /** ISO 8601 date or date-time, optional fraction and offset (DuckDB alone would also take `infinity`, `epoch`). */
 const ISO_TIMESTAMP = String.raw`\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?`;
+/** `2024-01-05T10:00:00Z` exactly (ASCII digits): a subset of ISO_TIMESTAMP. */
+const ISO_UTC_SECONDS_GLOB = 'dddd-dd-ddTdd:dd:ddZ'.replaceAll('d', '[0-9]');
 /** Plain decimal notation (DuckDB alone would also take `nan`, `inf`, `1_000`). */
 const NUMBER = String.raw`[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?`;
 const TRUE_WORDS = ['true', '1', 'yes'];
@@ -369,7 +371,11 @@ function parseExpression(c: ColumnSpec): string {
       return `CASE WHEN ${t} IS NOT NULL THEN ${ident(c.name)} END`;
     case 'timestamp':
       // Naive timestamps are read in the session's time zone, which loadSources sets to UTC.
-      return `CASE WHEN regexp_full_match(${t}, ${literal(ISO_TIMESTAMP)}) THEN TRY_CAST(${t} AS TIMESTAMPTZ) END`;
+      // The commonest shape (`2024-01-05T10:00:00Z`) is matched by a GLOB, a
+      // third of the regex's cost; a GLOB match is a regex match, and anything
+      // else still goes through the regex.
+      return `CASE WHEN ${t} GLOB ${literal(ISO_UTC_SECONDS_GLOB)} OR regexp_full_match(${t}, ${literal(ISO_TIMESTAMP)})
+        THEN TRY_CAST(${t} AS TIMESTAMPTZ) END`;
     case 'number': {
       // First the common case without the regex (which cost as much as the
       // rest of the parse): a whole number written as DuckDB prints it (`562`,
