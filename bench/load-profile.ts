@@ -1,23 +1,23 @@
-// `npm run bench -- load-profile --scale N [--rounds 1]`
+// `npm run bench -- load-profile --scale N [--rounds 1] [--top 20]`
 //
 // The load stage alone, statement by statement (issue 12): loadSources on the
 // bench data of a scale (.bench-data/<N>/source, made by the e2e bench) into a
 // fresh store in a temp folder, with every SQL statement timed, then DuckDB
 // alone reading the same four files into typed tables in the same process.
-// Prints the slowest statements, the total per table, and the ratio
-// (DuckDB alone / loadSources) of each round. Without Temporal or a worker,
-// so it moves less than the e2e bench's ratio, and shows where the time goes.
+// Prints each table's counts, then per round the ratio (DuckDB alone /
+// loadSources), the load average, the `top` slowest statements and the sum of
+// all. Without Temporal or a worker, so it moves less than the e2e bench's
+// ratio, and shows where the time goes.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { loadSources } from '../activities/warehouse/load-sources.ts';
 import { embeddedLake } from '../activities/warehouse/lake.ts';
 import { ensureWarehouseSchema, runSchema } from '../activities/warehouse/schema.ts';
 import { Session, Warehouse, type Params, type Row } from '../activities/warehouse/warehouse.ts';
 import { DEFAULT_DUCKDB_MEMORY_LIMIT } from '../worker/config.ts';
 import { SCALES, customerCount } from '../scripts/sample-data/generate.ts';
-import { BENCH_AS_OF, BENCH_DATA, sampleFiles } from './e2e-data.ts';
+import { BENCH_AS_OF, BENCH_DATA, duckdbAlone } from './e2e-data.ts';
 
 interface Timing {
   sql: string;
@@ -49,23 +49,6 @@ class TimedSession extends Session {
 /** The statement's first words, enough to tell it apart. */
 function label(sql: string): string {
   return sql.replace(/\s+/g, ' ').trim().slice(0, 110);
-}
-
-async function duckdbAlone(dir: string, scratch: string): Promise<number> {
-  const files = sampleFiles(dir);
-  const instance = await DuckDBInstance.create(join(scratch, 'alone.duckdb'));
-  const connection = await instance.connect();
-  try {
-    const t0 = performance.now();
-    await connection.run(`CREATE TABLE customers AS SELECT * FROM read_csv(?)`, [files.customers]);
-    await connection.run(`CREATE TABLE orders AS SELECT * FROM read_parquet(?)`, [files.orders]);
-    await connection.run(`CREATE TABLE sessions AS SELECT * FROM read_json(?, format = 'newline_delimited')`, [files.sessions]);
-    await connection.run(`CREATE TABLE reviews AS SELECT * FROM read_json(?, format = 'newline_delimited')`, [files.reviews]);
-    return (performance.now() - t0) / 1000;
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -108,12 +91,12 @@ export async function run(args: string[]): Promise<void> {
         warehouse.close();
       }
       const loadSeconds = (performance.now() - t0) / 1000;
-      const alone = await duckdbAlone(source, dir);
+      const alone = (await duckdbAlone(source, dir)).seconds;
       const timings = session?.timings ?? [];
       console.log(`\nround ${round}: loadSources ${loadSeconds.toFixed(2)} s, DuckDB alone ${alone.toFixed(2)} s, ` +
         `ratio ${(alone / loadSeconds).toFixed(2)}, load average ${start.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`);
       console.log('| s | statement |\n|---|---|');
-      for (const t of [...timings].sort((a, b) => b.seconds - a.seconds).slice(0, Number(value("top") ?? 20))) {
+      for (const t of [...timings].sort((a, b) => b.seconds - a.seconds).slice(0, Number(value('top') ?? 20))) {
         console.log(`| ${t.seconds.toFixed(2)} | ${label(t.sql)} |`);
       }
       const rest = timings.reduce((sum, t) => sum + t.seconds, 0);

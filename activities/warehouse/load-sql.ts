@@ -66,6 +66,24 @@ const hasNativeCol = (name: string): string => ident(`${P}has_n_${name}`);
 const emptyCol = (name: string): string => ident(`${P}e_${name}`);
 const bigCol = (name: string): string => ident(`${P}big_${name}`);
 
+type ReadPart = ReadTable['parts'][number];
+
+/** The row's position in its file: the temp table's rowid + 1, or the explicit column of a part read line by line. */
+function rowExpression(part: ReadPart): string {
+  return part.rowColumn === undefined ? 'rowid + 1' : ident(part.rowColumn);
+}
+
+/**
+ * The part's column of that canonical name as text, as the checks' messages
+ * and the raw rows show it (a typed Parquet value is cast), or undefined when
+ * the part does not have it.
+ */
+function textExpression(part: ReadPart, name: string): string | undefined {
+  const actual = part.columns.get(name);
+  if (actual === undefined) return undefined;
+  return (part.types.get(name) ?? 'VARCHAR') === 'VARCHAR' ? ident(actual) : `CAST(${ident(actual)} AS VARCHAR)`;
+}
+
 const INTEGER_TYPES = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'];
 
 /**
@@ -77,7 +95,7 @@ const INTEGER_TYPES = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', '
  * prints with a 4-digit year from 1 to 9999 only. FLOAT (whose text is not its
  * DOUBLE value), HUGEINT, DATE and other timestamp units keep the text path.
  */
-function nativeExpression(c: ColumnSpec, part: ReadTable['parts'][number]): string | undefined {
+function nativeExpression(c: ColumnSpec, part: ReadPart): string | undefined {
   const actual = part.columns.get(c.name);
   const type = part.types.get(c.name);
   if (actual === undefined || type === undefined) return undefined;
@@ -116,9 +134,9 @@ function nativeExpression(c: ColumnSpec, part: ReadTable['parts'][number]): stri
  * is (nativeExpression); a column read as text is trimmed once and parsed.
  * Columns outside the contract are carried as text, for staging.
  */
-function leanPartSelect(read: ReadTable, part: ReadTable['parts'][number], index: number): string[] {
+function leanPartSelect(read: ReadTable, part: ReadPart, index: number): string[] {
   const { spec } = read;
-  const inner: string[] = [`${part.rowColumn === undefined ? 'rowid + 1' : ident(part.rowColumn)} AS ${P}row`];
+  const inner: string[] = [`${rowExpression(part)} AS ${P}row`];
   const outer: string[] = [`${index} AS ${P}file_no`, `${P}row`];
   for (const name of read.extras) {
     const actual = part.columns.get(name);
@@ -147,7 +165,7 @@ function leanPartSelect(read: ReadTable, part: ReadTable['parts'][number], index
       outer.push(emptyCol(c.name), `CAST(${value} AS ${type}) AS ${valueCol(c.name)}`);
       continue;
     }
-    const text = (part.types.get(c.name) ?? 'VARCHAR') === 'VARCHAR' ? ident(actual) : `CAST(${ident(actual)} AS VARCHAR)`;
+    const text = textExpression(part, c.name) ?? 'NULL::VARCHAR';
     inner.push(`${trimmedText(text)} AS ${trimmedCol(c.name)}`);
     if (c.type === 'text' || c.maxBytes !== undefined) inner.push(`${text} AS ${ident(c.name)}`);
     outer.push(`${trimmedCol(c.name)} IS NULL AS ${emptyCol(c.name)}`, `${valueExpression(c, parseExpression(c))} AS ${valueCol(c.name)}`);
@@ -199,10 +217,8 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
   // value is its trimmed text): the duplicate search reads these two or three
   // columns, so src is read once and never materialised whole.
   const keySelects = read.parts.map((part, index) => {
-    const actual = part.columns.get(spec.key);
-    const text = actual === undefined ? 'NULL::VARCHAR' : (part.types.get(spec.key) ?? 'VARCHAR') === 'VARCHAR' ? ident(actual) : `CAST(${ident(actual)} AS VARCHAR)`;
-    const row = part.rowColumn === undefined ? 'rowid + 1' : ident(part.rowColumn);
-    return `SELECT ${index} AS ${P}file_no, ${row} AS ${P}row, ${trimmedText(text)} AS ${key} FROM ${ident(part.tempTable)}`;
+    const text = textExpression(part, spec.key) ?? 'NULL::VARCHAR';
+    return `SELECT ${index} AS ${P}file_no, ${rowExpression(part)} AS ${P}row, ${trimmedText(text)} AS ${key} FROM ${ident(part.tempTable)}`;
   });
   // The same rules as the reasons (columnProblem, duplicateProblem, referenceProblem), as one flag.
   const broken = [
@@ -290,18 +306,13 @@ export function buildRejectedSql(read: ReadTable): string {
   // taken as it is, the text parse only runs for the other parts' rows.
   const natives = spec.columns.filter((c) => read.parts.some((part) => nativeExpression(c, part) !== undefined));
   const partSelects = read.parts.flatMap((part, index) => {
-    const cols = allColumns.map((name) => {
-      const actual = part.columns.get(name);
-      if (actual === undefined) return `NULL::VARCHAR AS ${ident(name)}`;
-      // Every column as text, as the checks' messages and the raw rows show it.
-      const type = part.types.get(name) ?? 'VARCHAR';
-      return type === 'VARCHAR' ? `${ident(actual)} AS ${ident(name)}` : `CAST(${ident(actual)} AS VARCHAR) AS ${ident(name)}`;
-    });
+    // Every column as text, as the checks' messages and the raw rows show it.
+    const cols = allColumns.map((name) => `${textExpression(part, name) ?? 'NULL::VARCHAR'} AS ${ident(name)}`);
     for (const c of natives) {
       const native = nativeExpression(c, part);
       cols.push(`${native !== undefined} AS ${hasNativeCol(c.name)}`, `${native ?? 'NULL'}::${stagingType(c.type)} AS ${nativeCol(c.name)}`);
     }
-    const row = part.rowColumn === undefined ? 'rowid + 1' : ident(part.rowColumn);
+    const row = rowExpression(part);
     const rows = `SELECT ${index} AS ${P}file_no, ${row} AS ${P}row, ${cols.join(', ')},
     NULL::VARCHAR AS ${P}read_error, NULL::VARCHAR AS ${P}read_rule
     FROM ${ident(part.tempTable)}
