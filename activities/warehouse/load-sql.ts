@@ -360,7 +360,7 @@ typed AS (
 ),
 linked AS (
   SELECT typed.*, c.${P}dup_rank, ${files}[c.${P}first_file_no + 1] AS ${P}first_file, c.${P}first_row${references.map((r) => `, c.${fkCol(r.name)}`).join('')}
-  FROM typed JOIN ${checked} c ON c.${P}file_no = typed.${P}file_no AND c.${P}row = typed.${P}row
+  FROM typed JOIN (SELECT * FROM ${checked} WHERE ${P}bad) c ON c.${P}file_no = typed.${P}file_no AND c.${P}row = typed.${P}row
 )
 SELECT ${keep.join(', ')},
   CASE WHEN ${P}read_error IS NOT NULL THEN [${P}read_error]
