@@ -3,6 +3,7 @@
 // summary.json, so an interrupted one is redone rather than reused.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { PROJECT_ROOT } from '../activities/project-root.ts';
 import { customerCount, generateSampleData, SAMPLE_FILES, type SampleSummary } from '../scripts/sample-data/generate.ts';
 
@@ -42,4 +43,28 @@ export function sampleFiles(dir: string) {
     sessions: join(dir, SAMPLE_FILES.sessions),
     reviews: join(dir, SAMPLE_FILES.reviews),
   };
+}
+
+/** DuckDB alone: the same four files into typed tables, in a scratch database file, timed. */
+export async function duckdbAlone(dir: string, scratch: string): Promise<{ seconds: number; rows: number }> {
+  const files = sampleFiles(dir);
+  const instance = await DuckDBInstance.create(join(scratch, 'alone.duckdb'));
+  const connection = await instance.connect();
+  try {
+    const t0 = performance.now();
+    await connection.run(`CREATE TABLE customers AS SELECT * FROM read_csv(?)`, [files.customers]);
+    await connection.run(`CREATE TABLE orders AS SELECT * FROM read_parquet(?)`, [files.orders]);
+    await connection.run(`CREATE TABLE sessions AS SELECT * FROM read_json(?, format = 'newline_delimited')`, [files.sessions]);
+    await connection.run(`CREATE TABLE reviews AS SELECT * FROM read_json(?, format = 'newline_delimited')`, [files.reviews]);
+    const seconds = (performance.now() - t0) / 1000;
+    const reader = await connection.runAndReadAll(
+      `SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM reviews) AS n`,
+    );
+    return { seconds, rows: Number(reader.getRowObjectsJS()[0]!.n) };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(join(scratch, 'alone.duckdb'), { force: true });
+    rmSync(join(scratch, 'alone.duckdb.wal'), { force: true });
+  }
 }

@@ -17,7 +17,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig } from '../worker/config.ts';
 import { ensureDevServer, readDevServerRecord } from '../client/dev-server.ts';
 import { connectClient, workerIsPolling } from '../client/temporal.ts';
@@ -26,7 +25,7 @@ import { progressQuery } from '../workflows/profile-run.ts';
 import { EXTENSION_DIR } from '../activities/warehouse/lake.ts';
 import { PROJECT_ROOT } from '../activities/project-root.ts';
 import { SCALES, customerCount } from '../scripts/sample-data/generate.ts';
-import { BENCH_AS_OF, BENCH_DATA, benchData, sampleFiles } from './e2e-data.ts';
+import { BENCH_AS_OF, BENCH_DATA, benchData, duckdbAlone } from './e2e-data.ts';
 import { runTimings, STAGES, type BenchStage, type Interval } from './e2e-history.ts';
 import { du, quantile, startStoreReader, type Reading } from './measure.ts';
 
@@ -87,30 +86,6 @@ function treePeakRssMiB(pid: number | undefined): number | undefined {
   };
   visit(pid);
   return peak;
-}
-
-/** DuckDB alone: the same four files into typed tables, in a scratch database file, timed. */
-async function duckdbAlone(dir: string, scratch: string): Promise<{ seconds: number; rows: number }> {
-  const files = sampleFiles(dir);
-  const instance = await DuckDBInstance.create(join(scratch, 'alone.duckdb'));
-  const connection = await instance.connect();
-  try {
-    const t0 = performance.now();
-    await connection.run(`CREATE TABLE customers AS SELECT * FROM read_csv(?)`, [files.customers]);
-    await connection.run(`CREATE TABLE orders AS SELECT * FROM read_parquet(?)`, [files.orders]);
-    await connection.run(`CREATE TABLE sessions AS SELECT * FROM read_json(?, format = 'newline_delimited')`, [files.sessions]);
-    await connection.run(`CREATE TABLE reviews AS SELECT * FROM read_json(?, format = 'newline_delimited')`, [files.reviews]);
-    const seconds = (performance.now() - t0) / 1000;
-    const reader = await connection.runAndReadAll(
-      `SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM reviews) AS n`,
-    );
-    return { seconds, rows: Number(reader.getRowObjectsJS()[0]!.n) };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-    rmSync(join(scratch, 'alone.duckdb'), { force: true });
-    rmSync(join(scratch, 'alone.duckdb.wal'), { force: true });
-  }
 }
 
 async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

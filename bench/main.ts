@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   report: () => import('./report.ts'),
   store: () => import('./store.ts'),
   e2e: () => import('./e2e.ts'),
+  'load-profile': () => import('./load-profile.ts'),
 };
 
 async function main(): Promise<void> {

@@ -3,10 +3,12 @@ import {
   buildCheckSql,
   buildCountsSql,
   buildEmptyStagingSql,
+  buildRejectedSql,
   buildRejectsSql,
   buildStagingSql,
   buildTopRulesSql,
   checkedTableName,
+  rejectedTableName,
 } from './load-sql.ts';
 import { readSource, type ReadTable } from './read-source.ts';
 import { findSources } from './source-files.ts';
@@ -87,8 +89,9 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
           { table, file: entry.name },
         );
       }
-      tempTables.push(checkedTableName(table));
+      tempTables.push(checkedTableName(table), rejectedTableName(table));
       await session.run(buildCheckSql(read, checked), [input.asOf.toISOString()]);
+      await session.run(buildRejectedSql(read));
       reads[table] = read;
       checked[table] = checkedTableName(table);
     }

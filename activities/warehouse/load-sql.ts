@@ -7,11 +7,16 @@ import { ident, literal, qualified } from './sql-quote.ts';
  * typed staging table, generated from the table's spec (source-tables.ts).
  * All set-based: one statement per step whatever the row count.
  *
- * The checked temp table has, per source row: its file, file number and row
- * number; every source column as read; one typed value per contract column
- * (`__pf_v_<name>`, default applied); `__pf_problems` (specific messages) and
- * `__pf_rules` (the same without values, for counting); `__pf_after` (the
- * as-of timestamp is later than the run's as-of time).
+ * Two temp tables per source table. The checked table (buildCheckSql) has
+ * one lean row per source row: file number and row number, the columns
+ * outside the contract, one typed value per contract column (`__pf_v_<name>`,
+ * default applied), `__pf_after` (the as-of timestamp is later than the run's
+ * as-of time) and `__pf_bad` (the row breaks a rule). The rejected table
+ * (buildRejectedSql) has the rejected rows only, with every source column as
+ * read, `__pf_problems` (specific messages) and `__pf_rules` (the same without
+ * values, for counting). Reasons and raw text cost string work per row; built
+ * for every row they were most of the load at 100k customers, so only rows
+ * that fail get them (issue 12, docs/performance.md).
  *
  * Only spec names (fixed identifiers) and quoted source names reach the SQL
  * text; file paths and the as-of time are bound parameters.
@@ -20,8 +25,27 @@ import { ident, literal, qualified } from './sql-quote.ts';
 const P = INTERNAL_PREFIX;
 /** trim() alone strips spaces only; CSV cells carry tabs and stray CRs too. */
 const WHITESPACE = `(' ' || chr(9) || chr(10) || chr(13))`;
+const WHITESPACE_CHARS = ["' '", 'chr(9)', 'chr(10)', 'chr(13)'];
+
+/**
+ * `NULLIF(trim(text, WHITESPACE), '')`, with trim only called for a value
+ * that may need it: empty, or ending in one of those characters, or starting
+ * with a byte below '!' (strings compare byte by byte, and every one of those
+ * characters is below '!'; other control bytes only cost a trim that changes
+ * nothing). Trim with a character set on every value, or prefix tests for
+ * each character, cost several times this over 2.3M session rows; almost no
+ * value needs it.
+ */
+function trimmedText(text: string): string {
+  const ends = WHITESPACE_CHARS.map((c) => `ends_with(${text}, ${c})`);
+  return `CASE WHEN ${text} < '!' OR ${ends.join(' OR ')}
+    THEN NULLIF(trim(${text}, ${WHITESPACE}), '') ELSE ${text} END`;
+}
+
 /** ISO 8601 date or date-time, optional fraction and offset (DuckDB alone would also take `infinity`, `epoch`). */
 const ISO_TIMESTAMP = String.raw`\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?`;
+/** `2024-01-05T10:00:00Z` exactly (ASCII digits): a subset of ISO_TIMESTAMP. */
+const ISO_UTC_SECONDS_GLOB = 'dddd-dd-ddTdd:dd:ddZ'.replaceAll('d', '[0-9]');
 /** Plain decimal notation (DuckDB alone would also take `nan`, `inf`, `1_000`). */
 const NUMBER = String.raw`[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?`;
 const TRUE_WORDS = ['true', '1', 'yes'];
@@ -39,6 +63,26 @@ const valueCol = (name: string): string => ident(`${P}v_${name}`);
 const fkCol = (name: string): string => ident(`${P}fk_${name}`);
 const nativeCol = (name: string): string => ident(`${P}n_${name}`);
 const hasNativeCol = (name: string): string => ident(`${P}has_n_${name}`);
+const emptyCol = (name: string): string => ident(`${P}e_${name}`);
+const bigCol = (name: string): string => ident(`${P}big_${name}`);
+
+type ReadPart = ReadTable['parts'][number];
+
+/** The row's position in its file: the temp table's rowid + 1, or the explicit column of a part read line by line. */
+function rowExpression(part: ReadPart): string {
+  return part.rowColumn === undefined ? 'rowid + 1' : ident(part.rowColumn);
+}
+
+/**
+ * The part's column of that canonical name as text, as the checks' messages
+ * and the raw rows show it (a typed Parquet value is cast), or undefined when
+ * the part does not have it.
+ */
+function textExpression(part: ReadPart, name: string): string | undefined {
+  const actual = part.columns.get(name);
+  if (actual === undefined) return undefined;
+  return (part.types.get(name) ?? 'VARCHAR') === 'VARCHAR' ? ident(actual) : `CAST(${ident(actual)} AS VARCHAR)`;
+}
 
 const INTEGER_TYPES = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'];
 
@@ -51,7 +95,7 @@ const INTEGER_TYPES = ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', '
  * prints with a 4-digit year from 1 to 9999 only. FLOAT (whose text is not its
  * DOUBLE value), HUGEINT, DATE and other timestamp units keep the text path.
  */
-function nativeExpression(c: ColumnSpec, part: ReadTable['parts'][number]): string | undefined {
+function nativeExpression(c: ColumnSpec, part: ReadPart): string | undefined {
   const actual = part.columns.get(c.name);
   const type = part.types.get(c.name);
   if (actual === undefined || type === undefined) return undefined;
@@ -69,7 +113,10 @@ function nativeExpression(c: ColumnSpec, part: ReadTable['parts'][number]): stri
       return undefined;
     case 'timestamp':
       if (type === 'TIMESTAMP WITH TIME ZONE' || type === 'TIMESTAMP') {
-        return `CASE WHEN isfinite(${x}) AND year(${x}) BETWEEN 1 AND 9999 THEN CAST(${x} AS TIMESTAMPTZ) END`;
+        // Years 1 to 9999 (in UTC, the session's zone), as bounds: year() of a
+        // TIMESTAMPTZ goes through ICU and cost half a second per million rows.
+        // The infinities fall outside them.
+        return `CASE WHEN ${x} BETWEEN ${type} '0001-01-01 00:00:00+00' AND ${type} '9999-12-31 23:59:59.999999+00' THEN CAST(${x} AS TIMESTAMPTZ) END`;
       }
       return undefined;
     case 'boolean':
@@ -80,12 +127,177 @@ function nativeExpression(c: ColumnSpec, part: ReadTable['parts'][number]): stri
 }
 
 /**
- * CREATE the checked temp table of one table. One bound parameter: the run's
- * as-of time as an ISO string with offset. `fkTables` names the checked table
- * of each referenced table: its valid rows (any signup time) are the allowed ids.
+ * One part's rows for the lean check: per contract column its emptiness
+ * (`__pf_e_<name>`), its typed value (`__pf_v_<name>`, default applied; NULL
+ * when invalid) and, for a column with a byte limit, whether it is over it
+ * (`__pf_big_<name>`). A column the part holds typed (Parquet) is taken as it
+ * is (nativeExpression); a column read as text is trimmed once and parsed.
+ * Columns outside the contract are carried as text, for staging.
+ */
+function leanPartSelect(read: ReadTable, part: ReadPart, index: number): string[] {
+  const { spec } = read;
+  const inner: string[] = [`${rowExpression(part)} AS ${P}row`];
+  const outer: string[] = [`${index} AS ${P}file_no`, `${P}row`];
+  for (const name of read.extras) {
+    const actual = part.columns.get(name);
+    if (actual === undefined) {
+      outer.push(`NULL::VARCHAR AS ${ident(name)}`);
+    } else {
+      inner.push(`${ident(actual)} AS ${ident(name)}`);
+      outer.push(`CAST(${ident(name)} AS VARCHAR) AS ${ident(name)}`);
+    }
+  }
+  for (const c of spec.columns) {
+    const actual = part.columns.get(c.name);
+    const type = stagingType(c.type);
+    const big = c.maxBytes === undefined ? [] : [`false AS ${bigCol(c.name)}`];
+    if (actual === undefined) {
+      // Absent from this part: every row leaves it empty.
+      outer.push(`true AS ${emptyCol(c.name)}`, `${defaultLiteral(c) ?? 'NULL'}::${type} AS ${valueCol(c.name)}`, ...big);
+      continue;
+    }
+    const native = nativeExpression(c, part);
+    if (native !== undefined) {
+      // A typed value's text is never blank: empty means NULL.
+      inner.push(`${native} AS ${nativeCol(c.name)}`, `${ident(actual)} IS NULL AS ${emptyCol(c.name)}`);
+      const fallback = defaultLiteral(c);
+      const value = fallback === undefined ? nativeCol(c.name) : `CASE WHEN ${emptyCol(c.name)} THEN ${fallback} ELSE ${nativeCol(c.name)} END`;
+      outer.push(emptyCol(c.name), `CAST(${value} AS ${type}) AS ${valueCol(c.name)}`);
+      continue;
+    }
+    const text = textExpression(part, c.name) ?? 'NULL::VARCHAR';
+    inner.push(`${trimmedText(text)} AS ${trimmedCol(c.name)}`);
+    if (c.type === 'text' || c.maxBytes !== undefined) inner.push(`${text} AS ${ident(c.name)}`);
+    outer.push(`${trimmedCol(c.name)} IS NULL AS ${emptyCol(c.name)}`, `${valueExpression(c, parseExpression(c))} AS ${valueCol(c.name)}`);
+    if (c.maxBytes !== undefined) outer.push(`coalesce(strlen(${ident(c.name)}) > ${Math.trunc(c.maxBytes)}, false) AS ${bigCol(c.name)}`);
+  }
+  const rows = `SELECT ${outer.join(', ')}, false AS ${P}read_failed
+    FROM (SELECT ${inner.join(', ')} FROM ${ident(part.tempTable)})`;
+  if (part.errorsTable === undefined) return [rows];
+  // Lines DuckDB could not read (read-source.ts readOversized): rows with no values, rejected with DuckDB's reason.
+  const nulls = [
+    ...read.extras.map(() => `NULL::VARCHAR`),
+    ...spec.columns.flatMap((c) => [`true`, `NULL::${stagingType(c.type)}`, ...(c.maxBytes === undefined ? [] : ['false'])]),
+  ];
+  return [rows, `SELECT ${index}, row, ${nulls.join(', ')}, true FROM ${ident(part.errorsTable)}`];
+}
+
+/**
+ * CREATE the checked temp table of one table: per source row its file
+ * number, row number, the columns outside the contract (text), one typed
+ * value per contract column, `__pf_after` (the as-of timestamp is later than
+ * the run's as-of time), `__pf_bad` (the row breaks a rule), and what the
+ * reasons of a rejected row need from the other rows: its duplicate rank and
+ * first occurrence, and whether each reference matched. Reasons and raw text
+ * are not built here; buildRejectedSql builds them for the rejected rows
+ * only. One bound parameter: the run's as-of time as an ISO string with
+ * offset. `fkTables` names the checked table of each referenced table: its
+ * valid rows (any signup time) are the allowed ids.
  */
 export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableName, string>>): string {
   const { spec } = read;
+  const partSelects = read.parts.flatMap((part, index) => leanPartSelect(read, part, index));
+  const references = spec.columns.filter((c) => c.references !== undefined);
+  const joins = references.map((c, i) => {
+    const target = c.references === undefined ? undefined : fkTables[c.references];
+    if (c.references === undefined || target === undefined) {
+      throw new Error(`${spec.name}.${c.name}: no checked table for ${c.references}`);
+    }
+    const targetKey = valueCol(SOURCE_TABLES[c.references].key);
+    return `LEFT JOIN (SELECT ${targetKey} AS id FROM ${ident(target)} WHERE NOT ${P}bad) fk${i}
+    ON fk${i}.id = ranked.${valueCol(c.name)}`;
+  });
+  // Duplicate ids: only the rows of ids that occur more than once are ranked
+  // (a window over every row cost most of the load at 100k customers). The key
+  // is a string column, so its value is its trimmed text; (file_no, row) names a row uniquely.
+  const keyColumn = spec.columns.find((c) => c.name === spec.key);
+  if (keyColumn?.type !== 'string' || keyColumn.default !== undefined) throw new Error(`${spec.name}.${spec.key}: the key must be a string column without default`);
+  const key = valueCol(spec.key);
+  // Each row's key alone, the same value as src computes (a string column's
+  // value is its trimmed text): the duplicate search reads these two or three
+  // columns, so src is read once and never materialised whole.
+  const keySelects = read.parts.map((part, index) => {
+    const text = textExpression(part, spec.key) ?? 'NULL::VARCHAR';
+    return `SELECT ${index} AS ${P}file_no, ${rowExpression(part)} AS ${P}row, ${trimmedText(text)} AS ${key} FROM ${ident(part.tempTable)}`;
+  });
+  // The same rules as the reasons (columnProblem, duplicateProblem, referenceProblem), as one flag.
+  const broken = [
+    `${P}read_failed`,
+    ...spec.columns.map((c) => columnBroken(c)),
+    `(${key} IS NOT NULL AND ${P}dup_rank > 1)`,
+    ...references.map((c) => `(${valueCol(c.name)} IS NOT NULL AND NOT ${fkCol(c.name)})`),
+  ];
+  const keep = [
+    `${P}file_no`,
+    `${P}row`,
+    ...read.extras.map(ident),
+    ...spec.columns.map((c) => valueCol(c.name)),
+    `${P}after`,
+    `${P}dup_rank`,
+    `${P}first_file_no`,
+    `${P}first_row`,
+    ...references.map((c) => fkCol(c.name)),
+  ];
+  return `
+CREATE OR REPLACE TEMP TABLE ${ident(checkedTableName(spec.name))} AS
+WITH src AS (
+  ${partSelects.join('\n  UNION ALL\n  ')}
+),
+keys AS (
+  ${keySelects.join('\n  UNION ALL\n  ')}
+),
+dup_keys AS (
+  SELECT ${key} AS ${P}dup_key FROM keys WHERE ${key} IS NOT NULL GROUP BY ALL HAVING count(*) > 1
+),
+dup_ranked AS (
+  SELECT ${P}file_no AS ${P}d_file_no, ${P}row AS ${P}d_row,
+    row_number() OVER by_key AS ${P}dup_rank,
+    first_value(${P}file_no) OVER by_key AS ${P}first_file_no,
+    first_value(${P}row) OVER by_key AS ${P}first_row
+  FROM keys SEMI JOIN dup_keys ON ${key} = ${P}dup_key
+  WINDOW by_key AS (PARTITION BY ${key} ORDER BY ${P}file_no, ${P}row)
+),
+ranked AS (
+  SELECT src.*,
+    coalesce(${valueCol(spec.asOf)} > CAST(? AS TIMESTAMPTZ), false) AS ${P}after,
+    coalesce(d.${P}dup_rank, 1) AS ${P}dup_rank, d.${P}first_file_no, d.${P}first_row
+  FROM src LEFT JOIN dup_ranked d ON d.${P}d_file_no = src.${P}file_no AND d.${P}d_row = src.${P}row
+),
+linked AS (
+  SELECT ranked.*${references.map((c, i) => `, fk${i}.id IS NOT NULL AS ${fkCol(c.name)}`).join('')}
+  FROM ranked
+  ${joins.join('\n  ')}
+)
+SELECT ${keep.join(', ')},
+  ${broken.join('\n    OR ')} AS ${P}bad
+FROM linked`;
+}
+
+/** True when columnProblem gives a reason for the row (the lean check's columns). */
+function columnBroken(c: ColumnSpec): string {
+  const empty = emptyCol(c.name);
+  const emptyBroken = c.required ? [`${empty}`] : [];
+  if (c.maxBytes !== undefined) return `(${[...emptyBroken, `(NOT ${empty} AND ${bigCol(c.name)})`].join(' OR ')})`;
+  if (c.type === 'string' || c.type === 'text') return emptyBroken[0] ?? 'false';
+  return `(${[...emptyBroken, `(NOT ${empty} AND NOT (${rangeCondition(c, valueCol(c.name))}))`].join(' OR ')})`;
+}
+
+export function rejectedTableName(table: string): string {
+  return `${P}${table}_rejected`;
+}
+
+/**
+ * CREATE the rejected temp table of one table from its checked table: the
+ * rejected rows only, each with its file, row number, key, every source
+ * column as read (text), `__pf_problems` (specific messages) and
+ * `__pf_rules` (the same without values, for counting). The reasons are
+ * computed here from the rows' text as the check would, so a reason and a raw
+ * row read exactly as when every row carried them; duplicate ranks and
+ * reference matches come from the checked table.
+ */
+export function buildRejectedSql(read: ReadTable): string {
+  const { spec } = read;
+  const checked = ident(checkedTableName(spec.name));
   // Contract columns absent from every part still get a (NULL) column, so the
   // checks below are the same whatever the file held.
   const allColumns = [...read.columns, ...spec.columns.map((c) => c.name).filter((n) => !read.columns.includes(n))];
@@ -94,74 +306,48 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
   // taken as it is, the text parse only runs for the other parts' rows.
   const natives = spec.columns.filter((c) => read.parts.some((part) => nativeExpression(c, part) !== undefined));
   const partSelects = read.parts.flatMap((part, index) => {
-    const cols = allColumns.map((name) => {
-      const actual = part.columns.get(name);
-      if (actual === undefined) return `NULL::VARCHAR AS ${ident(name)}`;
-      // Every column as text, as the checks' messages and the raw rows show it.
-      const type = part.types.get(name) ?? 'VARCHAR';
-      return type === 'VARCHAR' ? `${ident(actual)} AS ${ident(name)}` : `CAST(${ident(actual)} AS VARCHAR) AS ${ident(name)}`;
-    });
+    // Every column as text, as the checks' messages and the raw rows show it.
+    const cols = allColumns.map((name) => `${textExpression(part, name) ?? 'NULL::VARCHAR'} AS ${ident(name)}`);
     for (const c of natives) {
       const native = nativeExpression(c, part);
       cols.push(`${native !== undefined} AS ${hasNativeCol(c.name)}`, `${native ?? 'NULL'}::${stagingType(c.type)} AS ${nativeCol(c.name)}`);
     }
-    const row = part.rowColumn === undefined ? 'rowid + 1' : ident(part.rowColumn);
-    const rows = `SELECT ${literal(part.name)} AS ${P}file, ${index} AS ${P}file_no, ${row} AS ${P}row, ${cols.join(', ')},
+    const row = rowExpression(part);
+    const rows = `SELECT ${index} AS ${P}file_no, ${row} AS ${P}row, ${cols.join(', ')},
     NULL::VARCHAR AS ${P}read_error, NULL::VARCHAR AS ${P}read_rule
-    FROM ${ident(part.tempTable)}`;
+    FROM ${ident(part.tempTable)}
+    WHERE ${row} IN (SELECT ${P}row FROM ${checked} WHERE ${P}bad AND ${P}file_no = ${index})`;
     if (part.errorsTable === undefined) return [rows];
-    // Lines DuckDB could not read (read-source.ts readOversized): rows with no values and DuckDB's reason.
     const nulls = [
       ...allColumns.map((name) => `NULL::VARCHAR AS ${ident(name)}`),
       ...natives.flatMap((c) => [`false`, `NULL::${stagingType(c.type)}`]),
     ];
-    return [
-      rows,
-      `SELECT ${literal(part.name)}, ${index}, row, ${nulls.join(', ')}, reason, rule FROM ${ident(part.errorsTable)}`,
-    ];
+    return [rows, `SELECT ${index}, row, ${nulls.join(', ')}, reason, rule FROM ${ident(part.errorsTable)}`];
   });
 
   const references = spec.columns.filter((c) => c.references !== undefined);
-  const joins = references.map((c, i) => {
-    const target = c.references === undefined ? undefined : fkTables[c.references];
-    if (c.references === undefined || target === undefined) {
-      throw new Error(`${spec.name}.${c.name}: no checked table for ${c.references}`);
-    }
-    const targetKey = valueCol(SOURCE_TABLES[c.references].key);
-    return `LEFT JOIN (SELECT ${targetKey} AS id FROM ${ident(target)} WHERE len(${P}problems) = 0) fk${i}
-    ON fk${i}.id = ranked.${valueCol(c.name)}`;
-  });
-
   const problems = (flavour: Flavour): string =>
     [
       ...spec.columns.map((c) => columnProblem(c, flavour)),
       duplicateProblem(spec, read.entry.isFolder, flavour),
       ...references.map((c) => referenceProblem(c, flavour)),
     ].join(',\n    ');
-  // Duplicate ids: only the rows of ids that occur more than once are ranked
-  // (a window over every row cost most of the load at 100k customers). The key
-  // is a string column, so its value is its trimmed text, computed here from
-  // the source rows as typed computes it; (file_no, row) names a row uniquely.
-  const keyColumn = spec.columns.find((c) => c.name === spec.key);
-  if (keyColumn?.type !== 'string' || keyColumn.default !== undefined) throw new Error(`${spec.name}.${spec.key}: the key must be a string column without default`);
-  const keyText = `NULLIF(trim(${ident(spec.key)}, ${WHITESPACE}), '')`;
+  const files = `[${read.parts.map((part) => literal(part.name)).join(', ')}]`;
   const keep = [
-    `${P}file`,
+    `${files}[${P}file_no + 1] AS ${P}file`,
     `${P}file_no`,
     `${P}row`,
     ...read.columns.map(ident),
-    ...spec.columns.map((c) => valueCol(c.name)),
     `${trimmedCol(spec.key)} AS ${P}key`,
-    `${P}after`,
   ];
 
   return `
-CREATE OR REPLACE TEMP TABLE ${ident(checkedTableName(spec.name))} AS
+CREATE OR REPLACE TEMP TABLE ${ident(rejectedTableName(spec.name))} AS
 WITH src AS (
   ${partSelects.join('\n  UNION ALL\n  ')}
 ),
 trimmed AS (
-  SELECT src.*, ${spec.columns.map((c) => `NULLIF(trim(${ident(c.name)}, ${WHITESPACE}), '') AS ${trimmedCol(c.name)}`).join(',\n    ')}
+  SELECT src.*, ${spec.columns.map((c) => `${trimmedText(ident(c.name))} AS ${trimmedCol(c.name)}`).join(',\n    ')}
   FROM src
 ),
 parsed AS (
@@ -172,27 +358,9 @@ typed AS (
   SELECT parsed.*, ${spec.columns.map((c) => `${valueExpression(c)} AS ${valueCol(c.name)}`).join(',\n    ')}
   FROM parsed
 ),
-dup_keys AS (
-  SELECT ${keyText} AS ${P}dup_key FROM src GROUP BY ALL HAVING count(*) > 1 AND ${P}dup_key IS NOT NULL
-),
-dup_ranked AS (
-  SELECT ${P}file_no AS ${P}d_file_no, ${P}row AS ${P}d_row,
-    row_number() OVER by_key AS ${P}dup_rank,
-    first_value(${P}file) OVER by_key AS ${P}first_file,
-    first_value(${P}row) OVER by_key AS ${P}first_row
-  FROM src SEMI JOIN dup_keys ON ${keyText} = ${P}dup_key
-  WINDOW by_key AS (PARTITION BY ${keyText} ORDER BY ${P}file_no, ${P}row)
-),
-ranked AS (
-  SELECT typed.*,
-    coalesce(${valueCol(spec.asOf)} > CAST(? AS TIMESTAMPTZ), false) AS ${P}after,
-    coalesce(d.${P}dup_rank, 1) AS ${P}dup_rank, d.${P}first_file, d.${P}first_row
-  FROM typed LEFT JOIN dup_ranked d ON d.${P}d_file_no = typed.${P}file_no AND d.${P}d_row = typed.${P}row
-),
 linked AS (
-  SELECT ranked.*${references.map((c, i) => `, fk${i}.id IS NOT NULL AS ${fkCol(c.name)}`).join('')}
-  FROM ranked
-  ${joins.join('\n  ')}
+  SELECT typed.*, c.${P}dup_rank, ${files}[c.${P}first_file_no + 1] AS ${P}first_file, c.${P}first_row${references.map((r) => `, c.${fkCol(r.name)}`).join('')}
+  FROM typed JOIN (SELECT * FROM ${checked} WHERE ${P}bad) c ON c.${P}file_no = typed.${P}file_no AND c.${P}row = typed.${P}row
 )
 SELECT ${keep.join(', ')},
   CASE WHEN ${P}read_error IS NOT NULL THEN [${P}read_error]
@@ -214,28 +382,52 @@ function parseExpression(c: ColumnSpec): string {
       return `CASE WHEN ${t} IS NOT NULL THEN ${ident(c.name)} END`;
     case 'timestamp':
       // Naive timestamps are read in the session's time zone, which loadSources sets to UTC.
-      return `CASE WHEN regexp_full_match(${t}, ${literal(ISO_TIMESTAMP)}) THEN TRY_CAST(${t} AS TIMESTAMPTZ) END`;
-    case 'number':
-      return `CASE WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND isfinite(${asDouble}) THEN ${asDouble} END`;
-    case 'integer':
+      // The commonest shape (`2024-01-05T10:00:00Z`) is matched by a GLOB, a
+      // third of the regex's cost; a GLOB match is a regex match, and anything
+      // else still goes through the regex.
+      return `CASE WHEN ${t} GLOB ${literal(ISO_UTC_SECONDS_GLOB)} OR regexp_full_match(${t}, ${literal(ISO_TIMESTAMP)})
+        THEN TRY_CAST(${t} AS TIMESTAMPTZ) END`;
+    case 'number': {
+      // First the common case without the regex (which cost as much as the
+      // rest of the parse): a whole number written as DuckDB prints it (`562`,
+      // `-3`) is plain decimal notation, and its DOUBLE is the BIGINT's.
+      const asBigint = `TRY_CAST(${t} AS BIGINT)`;
+      return `CASE WHEN CAST(${asBigint} AS VARCHAR) = ${t} THEN CAST(${asBigint} AS DOUBLE)
+        WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND isfinite(${asDouble}) THEN ${asDouble} END`;
+    }
+    case 'integer': {
       // Via DOUBLE: a VARCHAR → INTEGER cast would round `3.5` to 4 instead of refusing it.
-      return `CASE WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND ${asDouble} = trunc(${asDouble})
+      // First, as for numbers, an integer written as DuckDB prints it, within the same bounds.
+      const asInteger = `TRY_CAST(${t} AS INTEGER)`;
+      return `CASE WHEN ${asInteger} BETWEEN -2147483647 AND 2147483647 AND CAST(${asInteger} AS VARCHAR) = ${t} THEN ${asInteger}
+        WHEN regexp_full_match(${t}, ${literal(NUMBER)}) AND ${asDouble} = trunc(${asDouble})
         AND abs(${asDouble}) <= 2147483647 THEN CAST(${asDouble} AS INTEGER) END`;
+    }
     case 'boolean':
-      return `CASE WHEN lower(${t}) IN (${TRUE_WORDS.map(literal).join(', ')}) THEN true
+      // The words are lower case: a value already written so skips lower().
+      return `CASE WHEN ${t} IN (${TRUE_WORDS.map(literal).join(', ')}) THEN true
+        WHEN ${t} IN (${FALSE_WORDS.map(literal).join(', ')}) THEN false
+        WHEN lower(${t}) IN (${TRUE_WORDS.map(literal).join(', ')}) THEN true
         WHEN lower(${t}) IN (${FALSE_WORDS.map(literal).join(', ')}) THEN false END`;
-    case 'enum':
-      return `CASE WHEN lower(${t}) IN (${(c.values ?? []).map(literal).join(', ')}) THEN lower(${t}) END`;
+    case 'enum': {
+      const values = (c.values ?? []).map(literal).join(', ');
+      return `CASE WHEN ${t} IN (${values}) THEN ${t} WHEN lower(${t}) IN (${values}) THEN lower(${t}) END`;
+    }
   }
 }
 
-/** The staged value: the parsed value, or the default when the cell is empty. */
-function valueExpression(c: ColumnSpec): string {
-  const parsed = parsedCol(c.name);
+/** The staged value: the parsed value (by default the parsed column), or the default when the cell is empty. */
+function valueExpression(c: ColumnSpec, parsed = parsedCol(c.name)): string {
   const type = stagingType(c.type);
-  if (c.default === undefined) return `CAST(${parsed} AS ${type})`;
-  const fallback = typeof c.default === 'string' ? literal(c.default) : String(c.default);
+  const fallback = defaultLiteral(c);
+  if (fallback === undefined) return `CAST(${parsed} AS ${type})`;
   return `CAST(CASE WHEN ${trimmedCol(c.name)} IS NULL THEN ${fallback} ELSE ${parsed} END AS ${type})`;
+}
+
+/** The column's default as SQL, if it has one. */
+function defaultLiteral(c: ColumnSpec): string | undefined {
+  if (c.default === undefined) return undefined;
+  return typeof c.default === 'string' ? literal(c.default) : String(c.default);
 }
 
 function rangeCondition(c: ColumnSpec, value: string): string {
@@ -340,7 +532,7 @@ export function buildRejectsSql(read: ReadTable, target: string, options: { reda
   return `
 INSERT INTO ${target} (run_id, table_name, row_number, row_key, raw_row, reason)
 SELECT ?, ${literal(spec.name)}, ${P}row, ${P}key, json_object(${raw}), ${reason}
-FROM ${ident(checkedTableName(spec.name))}
+FROM ${ident(rejectedTableName(spec.name))}
 WHERE len(${P}problems) > 0
 ORDER BY ${P}file_no, ${P}row`;
 }
@@ -356,7 +548,7 @@ export function buildStagingSql(schema: string, read: ReadTable): string {
 CREATE OR REPLACE TABLE ${qualified(schema)}.${ident(spec.name)} AS
 SELECT ${columns.join(', ')}
 FROM ${ident(checkedTableName(spec.name))}
-WHERE len(${P}problems) = 0 AND NOT ${P}after
+WHERE NOT ${P}bad AND NOT ${P}after
 ORDER BY ${P}file_no, ${P}row`;
 }
 
@@ -369,8 +561,8 @@ export function buildEmptyStagingSql(schema: string, spec: TableSpec): string {
 export function buildCountsSql(table: string): string {
   return `
 SELECT count(*) AS read,
-  count(*) FILTER (WHERE len(${P}problems) > 0) AS rejected,
-  count(*) FILTER (WHERE len(${P}problems) = 0 AND ${P}after) AS after_as_of
+  count(*) FILTER (WHERE ${P}bad) AS rejected,
+  count(*) FILTER (WHERE NOT ${P}bad AND ${P}after) AS after_as_of
 FROM ${ident(checkedTableName(table))}`;
 }
 
@@ -378,7 +570,7 @@ FROM ${ident(checkedTableName(table))}`;
 export function buildTopRulesSql(table: string, limit: number): string {
   return `
 SELECT rule, count(*) AS rows
-FROM (SELECT unnest(${P}rules) AS rule FROM ${ident(checkedTableName(table))})
+FROM (SELECT unnest(${P}rules) AS rule FROM ${ident(rejectedTableName(table))})
 GROUP BY rule ORDER BY rows DESC, rule
 LIMIT ${Math.trunc(limit)}`;
 }
