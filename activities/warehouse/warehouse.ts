@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LAKE, openLakeInstance, type LakeConfig, type LakeOpenOptions } from './lake.ts';
@@ -25,13 +25,21 @@ export class Session {
    * result, with a turn of the event loop between chunks: converting a whole
    * large result in one go blocks the process (the train stage's 100k feature
    * rows took 3-4 s here, far longer on a busy machine), and with it the
-   * activity's heartbeat timer.
+   * activity's heartbeat timer. Each chunk is converted column by column,
+   * then cut into row objects: half the time of DuckDB's own row objects
+   * (1.65 s -> 0.84 s for 100k feature rows of 40 columns; 26 s at 1M).
    */
   async allStreamed<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
     const result = await this.connection.stream(sql, params);
+    const names = result.deduplicatedColumnNames();
     const rows: T[] = [];
-    for await (const chunk of result.yieldRowObjectJs()) {
-      for (const row of chunk) rows.push(toPlain(row) as T);
+    for await (const chunk of result) {
+      const columns = chunk.convertColumns(JSDuckDBValueConverter);
+      for (let i = 0; i < chunk.rowCount; i++) {
+        const row: Row = {};
+        for (let c = 0; c < names.length; c++) row[names[c]!] = toPlain(columns[c]![i]);
+        rows.push(row as T);
+      }
       await new Promise((resolve) => setImmediate(resolve));
     }
     return rows;
