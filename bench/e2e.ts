@@ -27,6 +27,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import proto from '@temporalio/proto';
 import { loadConfig } from '../worker/config.ts';
 import { ensureDevServer, readDevServerRecord } from '../client/dev-server.ts';
 import { connectClient, workerIsPolling } from '../client/temporal.ts';
@@ -317,7 +318,12 @@ async function waitFor(handle: Handle, stage: BenchStage | undefined, onStage: (
 
 /** Distinct identities polling a task queue (a fresh dev server per run: every poller listed is this run's). */
 async function pollerIdentities(client: Awaited<ReturnType<typeof connectClient>>, taskQueue: string): Promise<Set<string>> {
-  const response = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue } });
+  // The extraction queue has only activity pollers (the default type asked about is workflow).
+  const response = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  });
   return new Set((response.pollers ?? []).map((p) => p.identity ?? ''));
 }
 
