@@ -55,6 +55,8 @@ export interface LlmFigures {
   /** From the first request to the last in the interval: the same share without the stage's planning and tail. */
   requestSpanSeconds?: number;
   limitShareOverRequestSpan?: number;
+  /** Seconds from the interval's start of each 429: at the cold start, or all along? */
+  throttledAtSeconds: number[];
 }
 
 /** The limit's use over one interval (the extract stage). */
@@ -75,5 +77,6 @@ export function llmFigures(llm: Pick<BenchLlm, 'events' | 'tpm' | 'latencyMs'>, 
     throttledShare: inside.length > 0 ? (inside.length - answered.length) / inside.length : undefined,
     requestSpanSeconds: span,
     limitShareOverRequestSpan: span ? tokens / ((llm.tpm * span) / 60) : undefined,
+    throttledAtSeconds: interval ? inside.filter((e) => e.status === 429).map((e) => Math.round((e.at - interval.start) / 100) / 10) : [],
   };
 }

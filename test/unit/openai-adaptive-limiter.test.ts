@@ -34,18 +34,70 @@ describe('AdaptiveLimiter', () => {
     expect(limiter.waitMs(800)).toBe(0);
   });
 
-  it('pauses for retry-after and halves the window on a 429, then grows it again', async () => {
+  it("takes others' spend, seen as a shortfall in the next response, off the refill and waits for headroom", async () => {
     let now = 0;
     const limiter = new AdaptiveLimiter({ maxConcurrency: 8, now: () => now });
+    const first = await limiter.acquire(400);
+    first.observe({ status: 200, headers: limits(0, 100) }); // the bucket was emptied by this request
+    first.release();
+    now = 10_000; // others' spend is averaged over 10 s of a per-minute limit: this one sample is all of it
+    const second = await limiter.acquire(400);
+    // Another process spent 5,000 meanwhile: 10,000 refilled - 400 ours - 5,000 theirs = 4,600 left.
+    second.observe({ status: 200, headers: limits(4_600, 199) });
+    second.release();
+    // Theirs is 0.5 token/ms of the 1 token/ms refill: 0.5 is left for us, and one of their
+    // requests (about ours, 400) may come meanwhile: 6,000 + 400 - 4,600 at 0.5/ms.
+    // Mirroring the full refill alone, it would send in 1,400 ms, into their tokens.
+    expect(limiter.waitMs(6_000)).toBe(3_600);
+    now = 13_600;
+    expect(limiter.waitMs(6_000)).toBe(0);
+  });
+
+  it('does not count a request answered 429 as spent: the server did not charge it', async () => {
+    let now = 0;
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 8, now: () => now });
+    const first = await limiter.acquire(400);
+    first.observe({ status: 200, headers: limits(0, 100) });
+    first.release();
+    now = 10_000;
+    const refused = await limiter.acquire(9_000); // the mirror says 10,000 are there
+    // Another process spent 2,000 meanwhile, so 8,000 were left: too few, and nothing was charged.
+    refused.observe({ status: 429, headers: headers({ ...Object.fromEntries(limits(8_000, 200)), 'retry-after-ms': 0 }) });
+    refused.release();
+    // Theirs is 0.2 token/ms (counting the refused 9,000 as spent would make it -0.7, i.e. none):
+    // 0.8/ms left for us, headroom a quarter of our typical request (0.8 x 400 + 0.2 x 9,000 = 2,120).
+    expect(limiter.waitMs(9_000)).toBe(Math.ceil((9_000 + 2_120 / 4 - 8_000) / 0.8));
+  });
+
+  it('after a silence, one request probes alone: the refill it was credited may have gone to others', async () => {
+    let now = 0;
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 8, now: () => now });
+    const first = await limiter.acquire(400);
+    first.observe({ status: 200, headers: limits(10_000) });
+    first.release();
+    now = 1_000; // 1,000 credited since: 2.5 requests, not stale
+    const a = await limiter.acquire(400);
+    expect(limiter.waitMs(400)).toBe(0);
+    a.release();
+    now = 5_000; // 5,000 credited since the last response: more than 4 requests' worth
+    const probe = await limiter.acquire(400);
+    expect(limiter.waitMs(400)).toBe(Infinity); // the mirror says 14,200 are there; the probe goes alone
+    probe.observe({ status: 200, headers: limits(14_200) }); // they were there: the mirror is fresh again
+    expect(limiter.waitMs(400)).toBe(0);
+  });
+
+  it('pauses for retry-after (jittered up to half as long again) and halves the window on a 429, then grows it again', async () => {
+    let now = 0;
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 8, now: () => now, random: () => 0.5 });
     const permit = await limiter.acquire(10);
     permit.observe({ status: 429, headers: headers({ 'retry-after-ms': 250 }) });
     expect(limiter.window).toBe(4);
     expect(limiter.throttled).toBe(1);
-    expect(limiter.waitMs(10)).toBe(250);
+    expect(limiter.waitMs(10)).toBe(312.5);
     permit.observe({ status: 200, headers: new Headers() });
     permit.release();
     expect(limiter.window).toBe(5);
-    now = 250;
+    now = 312.5;
     expect(limiter.waitMs(10)).toBe(0);
   });
 
