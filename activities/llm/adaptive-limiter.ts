@@ -20,11 +20,14 @@
  * 200k tokens/min, docs/performance.md). So each response is also compared
  * with what the mirror predicted: the shortfall over the time between the two
  * is others' spend, kept as a rate (an average over a sixth of the bucket's refill time, 10 s of a per-minute limit) and
- * taken off the refill. Their spend comes in lumps (whole requests), not as a
- * stream, so while others are spending a request also waits for headroom of
- * about the requests they may send meanwhile (our request size times their
- * share over ours, at most one request). Headroom costs no throughput once the buckets are paced:
- * the level just stays that much above empty, the refill is the same.
+ * taken off the refill. Their spend comes in lumps (whole requests), and a
+ * client whose requests are all refused leaves no shortfall to see (429s are
+ * not charged): with a busy peer sending the moment the level reaches its
+ * next request, it was refused again and again (measured: four 429s in a row
+ * for a worker starting its next range). So a request also waits for headroom
+ * of one more request (our typical size). Headroom costs no throughput once
+ * the buckets are paced: the level just stays that much above empty, the
+ * refill is the same; it costs one request's worth of refill once, at the start.
  *
  * A client silent for a while (a worker between two extraction ranges) comes
  * back with a mirror crediting it the refill of the whole silence, which a
@@ -167,10 +170,10 @@ export class AdaptiveLimiter {
     // What is left of the refill for us; never below a tenth, so a bad guess cannot stall us.
     const others = Math.min(Math.max(0, bucket.othersPerMs ?? 0), perMs * 0.9);
     const level = Math.min(bucket.limit, bucket.level + (now - bucket.at) * (perMs - others)) - charged;
-    // Others' requests per one of ours is others / ours (ours is what they leave); at most one
-    // of theirs: more would grow without bound as their share nears all, and a noisy
-    // high guess would then hold us back for long, with no response of ours to correct it.
-    const headroom = Math.min(lump * Math.min(1, others / (perMs - others)), bucket.limit * MAX_HEADROOM_SHARE);
+    // Room for one request of someone else's, always: a client we cannot see (its 429s are not
+    // charged, so they leave no shortfall) then gets in instead of being refused again and again.
+    // More than one would grow without bound as others' share nears all.
+    const headroom = Math.min(lump, bucket.limit * MAX_HEADROOM_SHARE);
     const wanted = Math.min(need + headroom, bucket.limit);
     if (level >= wanted) return 0;
     return Math.ceil((wanted - level) / (perMs - others));

@@ -21,16 +21,17 @@ describe('AdaptiveLimiter', () => {
     expect(limiter.waitMs(1000)).toBe(Infinity); // window full: waits for a release
   });
 
-  it('holds a request back until the mirrored token bucket has room', async () => {
+  it('holds a request back until the mirrored token bucket has room, and room for one request of someone else', async () => {
     let now = 0;
     const limiter = new AdaptiveLimiter({ maxConcurrency: 8, now: () => now });
     const first = await limiter.acquire(500);
-    first.observe({ status: 200, headers: limits(1_000) }); // 1,000 left when it was admitted
+    first.observe({ status: 200, headers: limits(2_000) }); // 2,000 left when it was admitted
     first.release();
-    expect(limiter.waitMs(800)).toBe(0);
+    expect(limiter.waitMs(800)).toBe(0); // 800 + 500 (our typical request) fit
     await limiter.acquire(800); // sent after the observation: the mirror charges it
-    expect(limiter.waitMs(800)).toBe(600); // 200 left, 600 more at 1 token/ms
-    now = 600;
+    // 1,200 left; 800 plus 560 (our typical request now: 0.8 x 500 + 0.2 x 800) at 1 token/ms.
+    expect(limiter.waitMs(800)).toBe(160);
+    now = 160;
     expect(limiter.waitMs(800)).toBe(0);
   });
 
@@ -65,8 +66,8 @@ describe('AdaptiveLimiter', () => {
     refused.observe({ status: 429, headers: headers({ ...Object.fromEntries(limits(8_000, 200)), 'retry-after-ms': 0 }) });
     refused.release();
     // Theirs is 0.2 token/ms (counting the refused 9,000 as spent would make it -0.7, i.e. none):
-    // 0.8/ms left for us, headroom a quarter of our typical request (0.8 x 400 + 0.2 x 9,000 = 2,120).
-    expect(limiter.waitMs(9_000)).toBe(Math.ceil((9_000 + 2_120 / 4 - 8_000) / 0.8));
+    // 0.8/ms left for us, headroom our typical request (0.8 x 400 + 0.2 x 9,000 = 2,120).
+    expect(limiter.waitMs(9_000)).toBe(Math.ceil((9_000 + 2_120 - 8_000) / 0.8));
   });
 
   it('after a silence, one request probes alone: the refill it was credited may have gone to others', async () => {
@@ -142,7 +143,7 @@ describe('AdaptiveLimiter', () => {
       headers: headers({ 'x-ratelimit-limit-tokens': 1000, 'x-ratelimit-remaining-tokens': 400, 'x-ratelimit-reset-tokens': '300ms' }),
     });
     permit.release();
-    expect(limiter.waitMs(600)).toBe(100);
+    expect(limiter.waitMs(600)).toBe(150); // 600 + 100 of headroom - 400, at 2 per ms
   });
 
   it('parses OpenAI reset durations', () => {
