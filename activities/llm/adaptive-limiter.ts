@@ -29,10 +29,12 @@
  * the buckets are paced: the level just stays that much above empty, the
  * refill is the same; it costs one request's worth of refill once, at the start.
  *
- * A client silent for a while (a worker between two extraction ranges) comes
- * back with a mirror crediting it the refill of the whole silence, which a
- * busy peer has spent: measured, it sent its whole window at once into 429s.
- * So a stale mirror lets one request probe until its response re-anchors it.
+ * A client idle for a while (a worker between two extraction ranges) comes
+ * back with a mirror crediting it the refill of the whole spell, which a busy
+ * peer has spent: measured, it sent its whole window at once into 429s. So
+ * after an idle spell one request probes until its response re-anchors the
+ * mirror. (Idle, not merely without responses: a client whose window is full
+ * of slow requests is busy, and must not be held to one request at a time.)
  */
 export interface LimiterOptions {
   maxConcurrency: number;
@@ -72,10 +74,10 @@ interface Bucket {
 /** Others' spend is averaged over this share of the bucket's full refill time (10 s of a minute's limit): a few of their requests. */
 const OTHERS_AVERAGE_SHARE = 1 / 6;
 /**
- * A mirror that has credited more refill than this many of our requests since
- * its last response is stale (paced, a response comes every request or two).
+ * Idle for longer than the refill of this many of our requests, the mirror is
+ * stale (paced and busy, a request goes out every request's refill or so).
  */
-const STALE_CREDIT_REQUESTS = 4;
+const IDLE_CREDIT_REQUESTS = 4;
 /** Headroom for others' lumps is at most this share of the limit. */
 const MAX_HEADROOM_SHARE = 0.25;
 
@@ -98,6 +100,10 @@ export class AdaptiveLimiter {
   /** Average estimate of our requests of late: the size of the lumps others' spend is guessed to come in. */
   private typicalRequest: number | undefined;
   /** Sends answered 429 (not charged by the server), by their mark, until an observation covers them. */
+  /** Since when nothing was in flight or waiting (undefined while busy). */
+  private idleSince: number | undefined;
+  /** Set after an idle spell: the request mark of the probe whose response must come before more go out. */
+  private probeMark: number | undefined;
   private refunds: Record<'tokens' | 'requests', Array<{ mark: number; units: number }>> = { tokens: [], requests: [] };
 
   constructor(options: LimiterOptions) {
@@ -118,6 +124,13 @@ export class AdaptiveLimiter {
       if (wait === 0) break;
       await this.sleep(wait, signal);
     }
+    // Idle for longer than the refill of a few of our requests (a worker between two ranges): the
+    // refill the mirror credits for that time may all have gone to others, so this one probes.
+    const now = this.now();
+    if (this.inFlight === 0 && this.idleSince !== undefined && this.tokens && this.typicalRequest !== undefined) {
+      if ((now - this.idleSince) * this.tokens.perMs > IDLE_CREDIT_REQUESTS * this.typicalRequest) this.probeMark = this.requestsSent + 1;
+    }
+    this.idleSince = undefined;
     this.inFlight += 1;
     this.typicalRequest = this.typicalRequest === undefined ? estimatedTokens : 0.8 * this.typicalRequest + 0.2 * estimatedTokens;
     this.tokensSent += estimatedTokens;
@@ -130,6 +143,8 @@ export class AdaptiveLimiter {
         if (released) return;
         released = true;
         this.inFlight -= 1;
+        // Idle: nothing in flight and no one waiting (a full window or a low bucket is not idle).
+        if (this.inFlight === 0 && this.waiters.length === 0) this.idleSince = this.now();
         this.wake();
       },
     };
@@ -143,11 +158,8 @@ export class AdaptiveLimiter {
     // Slow start: until a first response tells the limits, one request probes alone,
     // so a cold start against an exhausted limit costs one 429, not a window of them.
     if (!this.observed && this.inFlight > 0) return Infinity;
-    // Likewise after a silence (a worker between two ranges): the refill the mirror credits since
-    // its last response may all have gone to others, so one request probes until a response re-anchors it.
-    if (this.inFlight > 0 && this.tokens && this.typicalRequest !== undefined && (now - this.tokens.at) * this.tokens.perMs > STALE_CREDIT_REQUESTS * this.typicalRequest) {
-      return Infinity;
-    }
+    // Likewise after an idle spell (see acquire): one request probes until its response re-anchors the mirror.
+    if (this.probeMark !== undefined && this.inFlight > 0) return Infinity;
     const tokenWait = this.bucketWait(this.tokens, this.charged('tokens', this.tokens, this.tokensSent), estimatedTokens, now, this.typicalRequest ?? estimatedTokens);
     const requestWait = this.bucketWait(this.requests, this.charged('requests', this.requests, this.requestsSent), 1, now, 1);
     // An idle client never waits forever on a bad estimate (a reply bigger than the whole limit).
@@ -212,6 +224,7 @@ export class AdaptiveLimiter {
     }
     update('tokens', marks.tokens);
     update('requests', marks.requests);
+    if (this.probeMark !== undefined && marks.requests >= this.probeMark) this.probeMark = undefined;
 
     if (status === 429) {
       this.throttled += 1;

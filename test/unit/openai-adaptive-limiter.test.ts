@@ -70,20 +70,29 @@ describe('AdaptiveLimiter', () => {
     expect(limiter.waitMs(9_000)).toBe(Math.ceil((9_000 + 2_120 - 8_000) / 0.8));
   });
 
-  it('after a silence, one request probes alone: the refill it was credited may have gone to others', async () => {
+  it('after an idle spell, one request probes alone: the refill it was credited may have gone to others', async () => {
     let now = 0;
     const limiter = new AdaptiveLimiter({ maxConcurrency: 8, now: () => now });
     const first = await limiter.acquire(400);
     first.observe({ status: 200, headers: limits(10_000) });
-    first.release();
-    now = 1_000; // 1,000 credited since: 2.5 requests, not stale
-    const a = await limiter.acquire(400);
-    expect(limiter.waitMs(400)).toBe(0);
-    a.release();
-    now = 5_000; // 5,000 credited since the last response: more than 4 requests' worth
+    first.release(); // idle from here
+    now = 5_000; // 5,000 refilled meanwhile: more than 4 requests' worth
     const probe = await limiter.acquire(400);
-    expect(limiter.waitMs(400)).toBe(Infinity); // the mirror says 14,200 are there; the probe goes alone
+    expect(limiter.waitMs(400)).toBe(Infinity); // the mirror says 14,600 are there; the probe goes alone
     probe.observe({ status: 200, headers: limits(14_200) }); // they were there: the mirror is fresh again
+    expect(limiter.waitMs(400)).toBe(0);
+  });
+
+  it('a full window of slow requests is busy, not idle: no probing after it', async () => {
+    let now = 0;
+    const limiter = new AdaptiveLimiter({ maxConcurrency: 2, now: () => now });
+    const first = await limiter.acquire(400);
+    first.observe({ status: 200, headers: limits(10_000) });
+    const slow = await limiter.acquire(400); // the window (2) is full for 5 s
+    now = 5_000;
+    first.release();
+    await limiter.acquire(400);
+    slow.release();
     expect(limiter.waitMs(400)).toBe(0);
   });
 
