@@ -29,6 +29,8 @@ export interface ActivityRun extends Interval {
   /** When the activity was scheduled (the stage's wall starts here: queueing counts). */
   scheduled: number;
   result: unknown;
+  /** The worker that ran it (`<pid>@<host>`): which process took each extraction range. */
+  identity?: string;
 }
 
 export interface RunTimings {
@@ -53,14 +55,14 @@ const at = (event: HistoryEvent): number => tsToMs(event.eventTime);
 /** The completed activities of one history, with their execution intervals and decoded results. */
 function activitiesOf(history: HistoryEvent[]): ActivityRun[] {
   const scheduled = new Map<number, { type: string; at: number }>();
-  const started = new Map<number, number>();
+  const started = new Map<number, { at: number; identity?: string }>();
   const runs: ActivityRun[] = [];
   for (const event of history) {
     const id = Number(event.eventId);
     const s = event.activityTaskScheduledEventAttributes;
     if (s) scheduled.set(id, { type: s.activityType?.name ?? '?', at: at(event) });
     const st = event.activityTaskStartedEventAttributes;
-    if (st) started.set(Number(st.scheduledEventId), at(event));
+    if (st) started.set(Number(st.scheduledEventId), { at: at(event), identity: st.identity ?? undefined });
     const done = event.activityTaskCompletedEventAttributes;
     if (done) {
       const key = Number(done.scheduledEventId);
@@ -69,9 +71,10 @@ function activitiesOf(history: HistoryEvent[]): ActivityRun[] {
       runs.push({
         type: sched?.type ?? '?',
         scheduled: sched?.at ?? at(event),
-        start: started.get(key) ?? at(event),
+        start: started.get(key)?.at ?? at(event),
         end: at(event),
         result: payload ? defaultPayloadConverter.fromPayload(payload) : undefined,
+        identity: started.get(key)?.identity,
       });
     }
   }

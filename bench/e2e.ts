@@ -1,5 +1,6 @@
 // `npm run bench -- e2e --scale N [--stage load|extract|features|train|publish]
-//   [--provider offline|embedded] [--k 5] [--keep]`
+//   [--provider offline|embedded|openai] [--tpm 200000] [--latency 300]
+//   [--extract-workers N] [--k 5] [--keep]`
 //
 // The whole pipeline through Temporal at a scale (issue 12): sample data
 // generated once per scale (.bench-data/<N>/source), a fresh store under
@@ -9,6 +10,14 @@
 // starts profileRun and waits. With --stage S the run is stopped (terminated)
 // once stage S is done, so a slow late stage need not be waited for.
 //
+// --provider openai: extraction goes to our OpenAI-compatible test server (in
+// this process, bench/e2e-llm.ts) enforcing --tpm tokens/min, with buckets
+// empty at its first request; --extract-workers N (default 2 for openai, else
+// 0) starts N `personaflow worker --queues extract` processes and the main
+// worker then serves only the main queue, so those N do all the extraction.
+// Reported over the extract stage: the share of the token limit used, the
+// share of requests answered 429, and which process ran each range.
+//
 // Prints the table and writes .bench-data/e2e-<N>[-<stage>].json. Every goal
 // is a ratio measured in this run: DuckDB alone reads the same four files into
 // typed tables (before the run starts, with the worker idle) for the load
@@ -17,6 +26,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import proto from '@temporalio/proto';
 import { loadConfig } from '../worker/config.ts';
 import { ensureDevServer, readDevServerRecord } from '../client/dev-server.ts';
 import { connectClient, workerIsPolling } from '../client/temporal.ts';
@@ -28,6 +38,7 @@ import { SCALES, customerCount } from '../scripts/sample-data/generate.ts';
 import { BENCH_AS_OF, BENCH_DATA, benchData, duckdbAlone } from './e2e-data.ts';
 import { runTimings, STAGES, type BenchStage, type Interval } from './e2e-history.ts';
 import { du, quantile, startStoreReader, type Reading } from './measure.ts';
+import { llmFigures, startBenchLlm, type LlmFigures } from './e2e-llm.ts';
 
 const CLI = join(PROJECT_ROOT, 'bin', 'personaflow.js');
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -35,9 +46,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 interface Options {
   customers: number;
   stage?: BenchStage;
-  provider: 'offline' | 'embedded';
+  provider: 'offline' | 'embedded' | 'openai';
   k: number;
   keep: boolean;
+  /** Extraction-only worker processes; with any, the main worker serves only the main queue. */
+  extractWorkers: number;
+  /** --provider openai: the test server's tokens per minute and reply latency. */
+  tpm: number;
+  latencyMs: number;
 }
 
 function parse(args: string[]): Options {
@@ -50,8 +66,14 @@ function parse(args: string[]): Options {
   const stage = value('stage') as BenchStage | undefined;
   if (stage !== undefined && !STAGES.includes(stage)) throw new Error(`--stage takes ${STAGES.join('|')}, got ${stage}`);
   const provider = value('provider') ?? 'offline';
-  if (provider !== 'offline' && provider !== 'embedded') throw new Error(`--provider takes offline|embedded, got ${provider}`);
-  return { customers, stage, provider, k: Number(value('k') ?? 5), keep: args.includes('--keep') };
+  if (provider !== 'offline' && provider !== 'embedded' && provider !== 'openai') throw new Error(`--provider takes offline|embedded|openai, got ${provider}`);
+  const extractWorkers = Number(value('extract-workers') ?? (provider === 'openai' ? 2 : 0));
+  const tpm = Number(value('tpm') ?? 200_000);
+  const latencyMs = Number(value('latency') ?? 300);
+  for (const [name, n] of [['extract-workers', extractWorkers], ['tpm', tpm], ['latency', latencyMs]] as const) {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} takes a whole number, got ${n}`);
+  }
+  return { customers, stage, provider, k: Number(value('k') ?? 5), keep: args.includes('--keep'), extractWorkers, tpm, latencyMs };
 }
 
 /** Peak resident memory of a live process (VmHWM), MiB. */
@@ -108,10 +130,12 @@ export async function run(args: string[]): Promise<void> {
   const data = await benchData(options.customers, log);
   const home = join(BENCH_DATA, String(options.customers), `run-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(home, { recursive: true });
+  const llm = options.provider === 'openai' ? await startBenchLlm({ tpm: options.tpm, latencyMs: options.latencyMs }) : undefined;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PERSONAFLOW_HOME: home,
     PERSONAFLOW_LLM_PROVIDER: options.provider,
+    ...llm?.env,
   };
   delete env.TEMPORAL_ADDRESS;
   const config = loadConfig(env);
@@ -125,13 +149,20 @@ export async function run(args: string[]): Promise<void> {
   });
   const workerEnv = { ...env, TEMPORAL_ADDRESS: endpoint.address };
   let worker: ChildProcess | undefined;
+  const extractWorkers: ChildProcess[] = [];
   let reader: ChildProcess | undefined;
   const readings: Reading[] = [];
   const client = await connectClient(endpoint);
   try {
-    worker = spawn(process.execPath, [CLI, 'worker'], { env: workerEnv, stdio: ['ignore', 'inherit', 'inherit'] });
-    while (!(await workerIsPolling(client, config.taskQueue))) {
-      if (worker.exitCode !== null) throw new Error(`the worker exited with ${worker.exitCode}`);
+    const spawnWorker = (queues?: string) =>
+      spawn(process.execPath, [CLI, 'worker', ...(queues ? ['--queues', queues] : [])], { env: workerEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+    worker = spawnWorker(options.extractWorkers > 0 ? 'main' : undefined);
+    for (let i = 0; i < options.extractWorkers; i++) extractWorkers.push(spawnWorker('extract'));
+    while (
+      !(await workerIsPolling(client, config.taskQueue)) ||
+      (await pollerIdentities(client, config.extractTaskQueue)).size < options.extractWorkers
+    ) {
+      for (const w of [worker, ...extractWorkers]) if (w.exitCode !== null) throw new Error(`a worker exited with ${w.exitCode}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     log('worker polling; DuckDB alone reads the same files into typed tables');
@@ -146,8 +177,9 @@ export async function run(args: string[]): Promise<void> {
     const timings = await runTimings(client, handle.workflowId);
 
     // Peak memory of every process, read before they are stopped.
-    const rss = {
+    const rss: Record<string, number | undefined> = {
       worker: treePeakRssMiB(worker.pid),
+      ...Object.fromEntries(extractWorkers.map((w, i) => [`extract${i + 1}`, treePeakRssMiB(w.pid)])),
       client: process.resourceUsage().maxRSS / 1024,
       reader: peakRssMiB(reader?.pid),
       temporal: peakRssMiB(readDevServerRecord(home)?.pid),
@@ -170,6 +202,7 @@ export async function run(args: string[]): Promise<void> {
     const loadSeconds = seconds(timings.stages.load);
     const extractSeconds = seconds(timings.stages.extract);
     const wallMs = timings.wall.end - timings.wall.start;
+    const ranges = timings.activities.filter((a) => a.type === 'extractReviewRange');
     const report = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverageAtStart: load, loadAverageAtEnd: loadavg() },
@@ -191,12 +224,17 @@ export async function run(args: string[]): Promise<void> {
         cacheHits: timings.plan?.cacheHits,
         reviewsPerSecond: rowsPerSecond(timings.plan?.reviews, extractSeconds),
         reviewsPerSecondPerCore: rowsPerSecond(timings.plan?.reviews, extractSeconds) && rowsPerSecond(timings.plan?.reviews, extractSeconds)! / cpus().length,
-        ranges: timings.activities.filter((a) => a.type === 'extractReviewRange').length,
+        ranges: ranges.length,
         // A range late in the stage slower than an early one means work that grows with what is stored.
-        rangeSeconds: rangeDrift(timings.activities.filter((a) => a.type === 'extractReviewRange')),
+        rangeSeconds: rangeDrift(ranges),
+        // Ranges per worker process (`<pid>@<host>`): did every extraction-only worker get work?
+        rangesByWorker: Object.fromEntries(
+          [...new Set(ranges.map((r) => r.identity ?? '?'))].map((id) => [processName(id, worker, extractWorkers), ranges.filter((r) => (r.identity ?? '?') === id).length]),
+        ),
       },
       // Where train's time went (trainSegments' own step timings).
       trainSteps: resultOf('trainSegments')?.stepSeconds as Record<string, number> | undefined,
+      llm: llm ? llmFigures(llm, timings.stages.extract) : undefined,
       temporal: {
         wallSeconds: wallMs / 1000,
         activeSeconds: timings.activeMs / 1000,
@@ -217,7 +255,8 @@ export async function run(args: string[]): Promise<void> {
     console.log(`JSON: ${out}`);
   } finally {
     await stopChild(reader, 'SIGKILL');
-    await stopChild(worker);
+    await Promise.all([worker, ...extractWorkers].map((w) => stopChild(w)));
+    await llm?.server.close();
     await client.connection.close();
     await endpoint.stop();
     if (!options.keep) rmSync(home, { recursive: true, force: true });
@@ -252,6 +291,25 @@ async function waitFor(handle: Handle, stage: BenchStage | undefined, onStage: (
       log(`  stage ${progress.stage}; done: ${progress.stagesDone.map((s) => `${s} ${fmt(progress.stageSeconds[s])} s`).join(', ') || 'nothing yet'}`);
     }
   }
+}
+
+/** Distinct identities polling a task queue (a fresh dev server per run: every poller listed is this run's). */
+async function pollerIdentities(client: Awaited<ReturnType<typeof connectClient>>, taskQueue: string): Promise<Set<string>> {
+  // The extraction queue has only activity pollers (the default type asked about is workflow).
+  const response = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  });
+  return new Set((response.pollers ?? []).map((p) => p.identity ?? ''));
+}
+
+/** 'worker' or 'extractN' for a worker identity (`<pid>@<host>`), else the identity itself. */
+function processName(identity: string, main: ChildProcess | undefined, extract: ChildProcess[]): string {
+  const pid = Number(identity.split('@')[0]);
+  if (pid === main?.pid) return 'worker';
+  const i = extract.findIndex((w) => w.pid === pid);
+  return i >= 0 ? `extract${i + 1}` : identity;
 }
 
 /** Median seconds of the first and the last ten ranges (in start order). */
@@ -308,8 +366,10 @@ function printTable(r: {
     reviewsPerSecondPerCore?: number;
     ranges: number;
     rangeSeconds: { first10Median?: number; last10Median?: number };
+    rangesByWorker: Record<string, number>;
   };
   trainSteps?: Record<string, number>;
+  llm?: LlmFigures;
   temporal: { wallSeconds: number; activeSeconds: number; overhead: number };
   peakRssMiB: Record<string, number | undefined>;
   readerDuringPublish: { queries: number; errors: number; p50Ms?: number; p99Ms?: number };
@@ -329,6 +389,11 @@ function printTable(r: {
     `| load vs DuckDB alone (${fmt(r.load.duckdbAloneSeconds)} s into typed tables) | ratio ${fmt(r.load.ratio, 2)} | >= 0.5 |`,
     `| extract | ${int(r.extraction.reviewsPerSecond)} reviews/s (${int(r.extraction.reviewsPerSecondPerCore)} per core), ${int(r.extraction.uniqueTexts)} unique texts of ${int(r.extraction.reviews)} reviews, ${r.extraction.ranges} ranges (median s, first 10 / last 10: ${fmt(r.extraction.rangeSeconds.first10Median, 2)} / ${fmt(r.extraction.rangeSeconds.last10Median, 2)}) | report |`,
     `| train steps (s) | ${r.trainSteps ? Object.entries(r.trainSteps).map(([step, s]) => `${step} ${fmt(s)}`).join(', ') : '–'} | report |`,
+    ...(r.llm
+      ? [
+          `| extract through the test server at ${int(r.llm.tpm)} tokens/min (${r.llm.latencyMs} ms latency), ${r.options.extractWorkers} extraction-only workers (ranges: ${Object.entries(r.extraction.rangesByWorker).map(([p, n]) => `${p} ${n}`).join(', ')}) | ${fmt((r.llm.limitShare ?? NaN) * 100)}% of the token limit used (${int(r.llm.tokens)} tokens; ${fmt((r.llm.limitShareOverRequestSpan ?? NaN) * 100)}% from first to last request), ${fmt((r.llm.throttledShare ?? NaN) * 100, 2)}% of ${int(r.llm.requests)} requests answered 429 | >= 90%, <= 2% |`,
+        ]
+      : []),
     `| Temporal overhead (wall − activities executing) / wall | ${fmt(r.temporal.overhead * 100, 2)}% (${fmt(r.temporal.activeSeconds)} of ${fmt(r.temporal.wallSeconds)} s active) | <= 5% |`,
     `| peak RSS, MiB | ${Object.entries(r.peakRssMiB).map(([p, v]) => `${p} ${int(v)}`).join(', ')} | <= 6144 each |`,
     `| reader during publish (select count(*) from current_profiles) | ${r.readerDuringPublish.queries} queries, p50 ${fmt(r.readerDuringPublish.p50Ms)} ms, p99 ${fmt(r.readerDuringPublish.p99Ms)} ms, ${r.readerDuringPublish.errors} errors | p99 <= 1000 ms |`,

@@ -56,6 +56,14 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
   readonly limiter: AdaptiveLimiter;
   /** Running estimate of completion tokens per review, for pacing before the reply says. */
   private completionPerReview = 80;
+  /**
+   * Running estimate of prompt tokens per character of the request body (the
+   * body also holds JSON syntax and the reply schema, which servers count
+   * differently). The limiter infers other clients' spend from the gap between
+   * its estimates and the server's remaining tokens, so estimates must not be
+   * biased (docs/extraction.md).
+   */
+  private promptPerBodyChar = 0.25;
 
   constructor(config: LlmConfig, options: OpenAIExtractorOptions = {}) {
     this.model = config.model;
@@ -112,6 +120,10 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
         if (completionTokens) {
           this.completionPerReview = 0.8 * this.completionPerReview + 0.2 * (completionTokens / batch.length);
         }
+        const promptTokens = completion?.usage?.prompt_tokens;
+        if (promptTokens) {
+          this.promptPerBodyChar = 0.8 * this.promptPerBodyChar + 0.2 * (promptTokens / JSON.stringify(this.chatBody(batch)).length);
+        }
         verdicts = judgeReply(completion, batch);
       }
 
@@ -159,7 +171,7 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
     }
   }
 
-  /** Prompt tokens (about 4 characters each) plus the expected reply for the reviews in the body. */
+  /** Prompt tokens (at first 4 characters each, then as the server counts) plus the expected reply for the reviews in the body. */
   private estimateTokens(body: unknown): number {
     if (typeof body !== 'string') return 1;
     let reviews = 1;
@@ -171,7 +183,7 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
     } catch {
       // Not our batch format: the prompt size alone is the estimate.
     }
-    return Math.ceil(body.length / 4 + reviews * this.completionPerReview);
+    return Math.ceil(body.length * this.promptPerBodyChar + reviews * this.completionPerReview);
   }
 
   /** The chat completions body for one batch: the same for a direct request and a Batch API line. */

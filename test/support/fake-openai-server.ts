@@ -41,6 +41,16 @@ export interface FakeOpenAIOptions {
    * real x-ratelimit-* headers. Without this, fixed generous headers are sent.
    */
   limits?: FakeLimits;
+  /** Told of every chat request the limits judged (answered or 429), when it was judged: a bench times them against its stages. */
+  onLimitedChat?: (event: LimitedChatEvent) => void;
+}
+
+export interface LimitedChatEvent {
+  /** Date.now() when the request was admitted or refused. */
+  at: number;
+  status: 200 | 429;
+  /** Prompt + completion tokens charged (0 for a 429). */
+  tokens: number;
 }
 
 export interface FakeLimits {
@@ -50,6 +60,12 @@ export interface FakeLimits {
   minuteMs?: number;
   /** Share of the buckets full at start (default 1); the benchmark starts empty to measure steady pacing. */
   initialFill?: number;
+  /**
+   * When the buckets start at initialFill and begin to refill: at server start
+   * (default) or at the first chat request, for a bench whose clients only
+   * start sending after a long earlier stage (the buckets would be full by then).
+   */
+  fillFrom?: 'start' | 'firstRequest';
 }
 
 /** What the server admitted and refused (for the benchmark and tests). */
@@ -143,6 +159,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         if ('error' in reply) return sendJson(res, 400, reply.error);
         const cost = reply.json.usage.total_tokens;
         const admitted = buckets.admit(cost);
+        options.onLimitedChat?.({ at: Date.now(), status: admitted.ok ? 200 : 429, tokens: admitted.ok ? cost : 0 });
         if (!admitted.ok) {
           stats.throttled += 1;
           return sendJson(
@@ -306,9 +323,10 @@ function createBuckets(limits: FakeLimits) {
     requests: { limit: limits.requestsPerMinute, level: limits.requestsPerMinute * (limits.initialFill ?? 1) },
     tokens: { limit: limits.tokensPerMinute, level: limits.tokensPerMinute * (limits.initialFill ?? 1) },
   };
-  let at = Date.now();
+  let at = limits.fillFrom === 'firstRequest' ? undefined : Date.now();
   const refill = (): void => {
     const now = Date.now();
+    at ??= now; // fillFrom firstRequest: the buckets stand still until now
     for (const b of Object.values(state)) b.level = Math.min(b.limit, b.level + ((now - at) * b.limit) / minute);
     at = now;
   };
