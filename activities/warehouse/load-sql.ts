@@ -537,7 +537,12 @@ WHERE len(${P}problems) > 0
 ORDER BY ${P}file_no, ${P}row`;
 }
 
-/** The typed staging table: valid rows up to the as-of time, in source order. */
+/**
+ * The typed staging table: valid rows up to the as-of time. Not sorted back
+ * into source order: nothing downstream reads staging in order (features and
+ * extraction are set-based SQL, train sorts by customer_id, readers never see
+ * the work lake), and the sort cost 6-8 s of a 50 s load at 1M customers.
+ */
 export function buildStagingSql(schema: string, read: ReadTable): string {
   const { spec } = read;
   const columns = [
@@ -549,7 +554,7 @@ CREATE OR REPLACE TABLE ${qualified(schema)}.${ident(spec.name)} AS
 SELECT ${columns.join(', ')}
 FROM ${ident(checkedTableName(spec.name))}
 WHERE NOT ${P}bad AND NOT ${P}after
-ORDER BY ${P}file_no, ${P}row`;
+`;
 }
 
 /** An absent optional table still exists, empty, so later SQL needs no special case. */
