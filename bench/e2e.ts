@@ -22,7 +22,7 @@
 // is a ratio measured in this run: DuckDB alone reads the same four files into
 // typed tables (before the run starts, with the worker idle) for the load
 // ratio; stage times and Temporal overhead come from the workflow histories.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -334,22 +334,11 @@ function rowsPerSecond(rows: number | undefined, secs: number | undefined): numb
   return rows !== undefined && secs ? rows / secs : undefined;
 }
 
+/** The commit the worker runs, with "+dirty" when the tree has changes; "unknown" outside a git checkout. */
 function gitHead(): string {
   try {
-    const head = readFileSync(join(PROJECT_ROOT, '.git'), 'utf8').trim();
-    const gitDir = head.startsWith('gitdir:') ? head.slice('gitdir:'.length).trim() : join(PROJECT_ROOT, '.git');
-    const ref = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
-    if (!ref.startsWith('ref:')) return ref;
-    const name = ref.slice(4).trim();
-    const common = readFileSync(join(gitDir, 'commondir'), 'utf8').trim();
-    for (const dir of [gitDir, join(gitDir, common)]) {
-      try {
-        return readFileSync(join(dir, name), 'utf8').trim();
-      } catch {
-        // packed or in the common dir
-      }
-    }
-    return name;
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git('rev-parse', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+dirty' : ''}`;
   } catch {
     return 'unknown';
   }
