@@ -78,6 +78,7 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
       const entry = entries[table];
       if (!entry) continue;
       const spec = SOURCE_TABLES[table];
+      const readFrom = tempTables.length;
       const read = await readSource(session, spec, entry, tempTables);
       if (read.rows === 0) {
         // Contract: a required table with no rows fails the run (it would publish
@@ -92,6 +93,12 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
       tempTables.push(checkedTableName(table), rejectedTableName(table));
       await session.run(buildCheckSql(read, checked), [input.asOf.toISOString()]);
       await session.run(buildRejectedSql(read));
+      // The file as read is not needed past here (staging reads the checked
+      // table, rejects the rejected one): dropped now, it does not sit in
+      // DuckDB's memory while the next table is checked.
+      for (const name of tempTables.splice(readFrom, tempTables.length - readFrom - 2)) {
+        await session.run(`DROP TABLE IF EXISTS temp.main.${ident(name)}`);
+      }
       reads[table] = read;
       checked[table] = checkedTableName(table);
     }
