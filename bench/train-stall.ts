@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FeatureRow } from '../activities/model/feature-row.ts';
 import { syntheticFeatureRows } from '../test/support/synthetic-feature-rows.ts';
+import { stallsDuring } from '../test/support/event-loop-stalls.ts';
 import { fitModelAsync } from '../activities/model/fit-model.ts';
 import { customerValueScorer, DEFAULT_CLV_HORIZON_DAYS, fitCustomerValueAsync } from '../activities/model/clv/customer-value.ts';
 import { customerReasons, reasonModel } from '../activities/model/segment-reasons.ts';
@@ -26,27 +27,13 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** Runs work while a 10 ms interval ticks; the longest gap between ticks is the stall. */
+/** Prints the work's wall time and its longest event-loop stall. */
 async function measure<T>(name: string, work: () => Promise<T> | T): Promise<T> {
-  let last = performance.now();
-  let longest = 0;
-  let ticks = 0;
-  const probe = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    ticks++;
-  }, 10);
-  const start = performance.now();
-  const out = await work();
-  const wall = performance.now() - start;
-  // The stretch after the last tick counts too.
-  longest = Math.max(longest, performance.now() - last);
-  clearInterval(probe);
+  const { result, elapsed, ticks, longest } = await stallsDuring(work);
   console.log(
-    `${name.padEnd(30)} wall ${(wall / 1000).toFixed(2).padStart(6)} s  longest stall ${(longest / 1000).toFixed(3).padStart(6)} s  (${ticks} ticks)`,
+    `${name.padEnd(30)} wall ${(elapsed / 1000).toFixed(2).padStart(6)} s  longest stall ${(longest / 1000).toFixed(3).padStart(6)} s  (${ticks} ticks)`,
   );
-  return out;
+  return result;
 }
 
 export async function run(args: string[]): Promise<void> {

@@ -99,11 +99,11 @@ export class AdaptiveLimiter {
   private requestsSent = 0;
   /** Average estimate of our requests of late: the size of the lumps others' spend is guessed to come in. */
   private typicalRequest: number | undefined;
-  /** Sends answered 429 (not charged by the server), by their mark, until an observation covers them. */
   /** Since when nothing was in flight or waiting (undefined while busy). */
   private idleSince: number | undefined;
   /** Set after an idle spell: the request mark of the probe whose response must come before more go out. */
   private probeMark: number | undefined;
+  /** Sends answered 429 (not charged by the server), by their mark, until an observation covers them. */
   private refunds: Record<'tokens' | 'requests', Array<{ mark: number; units: number }>> = { tokens: [], requests: [] };
 
   constructor(options: LimiterOptions) {
@@ -135,7 +135,8 @@ export class AdaptiveLimiter {
     this.typicalRequest = this.typicalRequest === undefined ? estimatedTokens : 0.8 * this.typicalRequest + 0.2 * estimatedTokens;
     this.tokensSent += estimatedTokens;
     this.requestsSent += 1;
-    const marks = { tokens: this.tokensSent, requests: this.requestsSent, estimatedTokens };
+    // `refunded`: a permit may be told of the same 429 twice; its charge comes back once.
+    const marks = { tokens: this.tokensSent, requests: this.requestsSent, estimatedTokens, refunded: false };
     let released = false;
     return {
       observe: (response) => this.observe(response, marks),
@@ -191,7 +192,10 @@ export class AdaptiveLimiter {
     return Math.ceil((wanted - level) / (perMs - others));
   }
 
-  private observe({ status, headers }: RateLimitObservation, marks: { tokens: number; requests: number; estimatedTokens: number }): void {
+  private observe(
+    { status, headers }: RateLimitObservation,
+    marks: { tokens: number; requests: number; estimatedTokens: number; refunded: boolean },
+  ): void {
     const now = this.now();
     this.observed = true;
     const read = (name: string): number | undefined => {
@@ -216,9 +220,9 @@ export class AdaptiveLimiter {
       // Refunds up to this mark are in `remaining` now.
       this.refunds[kind] = this.refunds[kind].filter((r) => r.mark > mark);
     };
-    if (status === 429 && !refunded.has(marks)) {
+    if (status === 429 && !marks.refunded) {
       // A refused request was not charged: what the mirror subtracted for it comes back.
-      refunded.add(marks);
+      marks.refunded = true;
       this.refunds.tokens.push({ mark: marks.tokens, units: marks.estimatedTokens });
       this.refunds.requests.push({ mark: marks.requests, units: 1 });
     }
@@ -286,9 +290,6 @@ function othersSpend(
   const weight = Math.min(1, dt / ((OTHERS_AVERAGE_SHARE * next.limit) / next.perMs));
   return (previous.othersPerMs ?? 0) + weight * (sample - (previous.othersPerMs ?? 0));
 }
-
-/** Permits whose 429 was refunded already (a permit may be told of the same reply twice). */
-const refunded = new WeakSet<object>();
 
 /** retry-after-ms, else retry-after in seconds, else one second. */
 export function retryAfterMs(headers: Headers): number {

@@ -74,11 +74,12 @@ export async function openLakeInstance(
 ): Promise<DuckDBInstance> {
   const kind = catalogKind(lake);
   const catalogFile = sqliteCatalogFile(lake);
+  const workFile = lake.work.catalog.startsWith('sqlite:') ? lake.work.catalog.slice('sqlite:'.length) : undefined;
   if (!options.readOnly) {
     assertWritable([
       catalogFile,
       isLocalPath(lake.dataPath) ? lake.dataPath : undefined,
-      lake.work.catalog.startsWith('sqlite:') ? lake.work.catalog.slice('sqlite:'.length) : undefined,
+      workFile,
       isLocalPath(lake.work.dataPath) ? lake.work.dataPath : undefined,
       options.tempDirectory,
     ]);
@@ -112,7 +113,6 @@ export async function openLakeInstance(
     await attach(connection, LAKE, lake.catalog, lake.dataPath, { readOnly: options.readOnly, snapshotVersion: options.snapshotVersion });
     if (options.readOnly) await lockDownReader(connection, lake, options.readablePaths ?? []);
     else {
-      const workFile = lake.work.catalog.startsWith('sqlite:') ? lake.work.catalog.slice('sqlite:'.length) : undefined;
       if (workFile) mkdirSync(dirname(workFile), { recursive: true });
       if (isLocalPath(lake.work.dataPath)) mkdirSync(lake.work.dataPath, { recursive: true });
       await attach(connection, WORK, lake.work.catalog, lake.work.dataPath, { metadataSchema: lake.work.metadataSchema });

@@ -80,6 +80,7 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
       const spec = SOURCE_TABLES[table];
       const readFrom = tempTables.length;
       const read = await readSource(session, spec, entry, tempTables);
+      const parts = tempTables.slice(readFrom); // the file as read: readSource's temp tables
       if (read.rows === 0) {
         // Contract: a required table with no rows fails the run (it would publish
         // a version with no orders for anyone); an optional one counts as absent.
@@ -96,9 +97,8 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
       // The file as read is not needed past here (staging reads the checked
       // table, rejects the rejected one): dropped now, it does not sit in
       // DuckDB's memory while the next table is checked.
-      for (const name of tempTables.splice(readFrom, tempTables.length - readFrom - 2)) {
-        await session.run(`DROP TABLE IF EXISTS temp.main.${ident(name)}`);
-      }
+      for (const name of parts) await session.run(`DROP TABLE IF EXISTS temp.main.${ident(name)}`);
+      tempTables.splice(readFrom, parts.length);
       reads[table] = read;
       checked[table] = checkedTableName(table);
     }

@@ -5,32 +5,11 @@
 // synchronous), and for the k-means fit, which runs for several of
 // runStepsYielding's 200 ms slices, no stretch without a tick may take half
 // the work's time. Stall lengths are measured by `npm run bench -- train-stall`.
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { fitCustomerValue, fitCustomerValueAsync } from '../../activities/model/clv/customer-value.ts';
 import { fitModel, fitModelAsync } from '../../activities/model/fit-model.ts';
+import { stallsDuring } from '../support/event-loop-stalls.ts';
 import { syntheticFeatureRows } from '../support/synthetic-feature-rows.ts';
-
-/** Runs work while a 10 ms interval ticks: the work's time, the ticks, and the longest stretch with no tick. */
-async function stallsDuring<T>(work: () => Promise<T>): Promise<{ result: T; elapsed: number; ticks: number; longest: number }> {
-  const start = performance.now();
-  let last = start;
-  let longest = 0;
-  let ticks = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    ticks++;
-  }, 10);
-  try {
-    const result = await work();
-    const end = performance.now();
-    return { result, elapsed: end - start, ticks, longest: Math.max(longest, end - last) };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 describe('long fits yield to the event loop', () => {
   it('fitCustomerValueAsync lets timers fire during the likelihood fits and equals fitCustomerValue', async () => {

@@ -64,7 +64,7 @@ export function summaryOf(row: ValueInput): RepeatSummary | undefined {
  * takes 73.1% of CDNOW's next-half-year spend instead of 72.3% (BG/NBD with
  * lifetimes' Gamma-Gamma: 72.5%; bench/clv.ts).
  */
-export function spendSummaryOf(row: ValueInput): SpendSummary {
+function spendSummaryOf(row: ValueInput): SpendSummary {
   return { x: row.repeat_purchases! + 1, m: row.order_day_spend_mean ?? 0 };
 }
 
