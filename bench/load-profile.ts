@@ -22,6 +22,8 @@ import { BENCH_AS_OF, BENCH_DATA, duckdbAlone } from './e2e-data.ts';
 interface Timing {
   sql: string;
   seconds: number;
+  /** Process CPU seconds (DuckDB's threads run in this process): cpu / seconds near 2 is both cores busy. */
+  cpu: number;
 }
 
 /** A session that times every statement it runs. */
@@ -38,10 +40,12 @@ class TimedSession extends Session {
 
   private async timed<T>(sql: string, fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     try {
       return await fn();
     } finally {
-      this.timings.push({ sql, seconds: (performance.now() - t0) / 1000 });
+      const cpu = process.cpuUsage(cpu0);
+      this.timings.push({ sql, seconds: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 });
     }
   }
 }
@@ -95,12 +99,12 @@ export async function run(args: string[]): Promise<void> {
       const timings = session?.timings ?? [];
       console.log(`\nround ${round}: loadSources ${loadSeconds.toFixed(2)} s, DuckDB alone ${alone.toFixed(2)} s, ` +
         `ratio ${(alone / loadSeconds).toFixed(2)}, load average ${start.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`);
-      console.log('| s | statement |\n|---|---|');
+      console.log('| s | CPU s | statement |\n|---|---|---|');
       for (const t of [...timings].sort((a, b) => b.seconds - a.seconds).slice(0, Number(value('top') ?? 20))) {
-        console.log(`| ${t.seconds.toFixed(2)} | ${label(t.sql)} |`);
+        console.log(`| ${t.seconds.toFixed(2)} | ${t.cpu.toFixed(2)} | ${label(t.sql)} |`);
       }
-      const rest = timings.reduce((sum, t) => sum + t.seconds, 0);
-      console.log(`| ${rest.toFixed(2)} | all ${timings.length} statements |`);
+      const sum = (f: (t: Timing) => number) => timings.reduce((total, t) => total + f(t), 0);
+      console.log(`| ${sum((t) => t.seconds).toFixed(2)} | ${sum((t) => t.cpu).toFixed(2)} | all ${timings.length} statements |`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -74,6 +74,18 @@ function rowExpression(part: ReadPart): string {
 }
 
 /**
+ * A row's position as one BIGINT, file number above bit 40 and row below:
+ * ordered as (file_no, row), so min() is the first occurrence. 2^40 rows per
+ * file is far past anything DuckDB reads into one temp table.
+ */
+const POSITION_BITS = 40;
+function packedPosition(fileNo: string, row: string): string {
+  return `((${fileNo})::BIGINT << ${POSITION_BITS}) + (${row})::BIGINT`;
+}
+/** A row of an id seen more than once, other than its first (`__pf_first_pos` is set only for such ids). */
+const DUPLICATE = `(${P}first_pos IS NOT NULL AND ${P}first_pos <> ${packedPosition(`${P}file_no`, `${P}row`)})`;
+
+/**
  * The part's column of that canonical name as text, as the checks' messages
  * and the raw rows show it (a typed Parquet value is cast), or undefined when
  * the part does not have it.
@@ -207,9 +219,13 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
     return `LEFT JOIN (SELECT ${targetKey} AS id FROM ${ident(target)} WHERE NOT ${P}bad) fk${i}
     ON fk${i}.id = ranked.${valueCol(c.name)}`;
   });
-  // Duplicate ids: only the rows of ids that occur more than once are ranked
-  // (a window over every row cost most of the load at 100k customers). The key
-  // is a string column, so its value is its trimmed text; (file_no, row) names a row uniquely.
+  // Duplicate ids, in one pass over the keys: per id its count and its
+  // first position (file_no, row packed in one BIGINT, FIRST_POS), kept for
+  // the ids seen more than once. Every row then looks its id up in that small
+  // table: a row of such an id other than the first is a duplicate. (Ranking
+  // the duplicate rows with a window after a second scan, as before, cost
+  // a third of the check at 1M customers; docs/performance.md.) The key is a
+  // string column, so its value is its trimmed text.
   const keyColumn = spec.columns.find((c) => c.name === spec.key);
   if (keyColumn?.type !== 'string' || keyColumn.default !== undefined) throw new Error(`${spec.name}.${spec.key}: the key must be a string column without default`);
   const key = valueCol(spec.key);
@@ -218,13 +234,13 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
   // columns, so src is read once and never materialised whole.
   const keySelects = read.parts.map((part, index) => {
     const text = textExpression(part, spec.key) ?? 'NULL::VARCHAR';
-    return `SELECT ${index} AS ${P}file_no, ${rowExpression(part)} AS ${P}row, ${trimmedText(text)} AS ${key} FROM ${ident(part.tempTable)}`;
+    return `SELECT ${packedPosition(String(index), rowExpression(part))} AS ${P}pos, ${trimmedText(text)} AS ${key} FROM ${ident(part.tempTable)}`;
   });
   // The same rules as the reasons (columnProblem, duplicateProblem, referenceProblem), as one flag.
   const broken = [
     `${P}read_failed`,
     ...spec.columns.map((c) => columnBroken(c)),
-    `(${key} IS NOT NULL AND ${P}dup_rank > 1)`,
+    `${DUPLICATE}`,
     ...references.map((c) => `(${valueCol(c.name)} IS NOT NULL AND NOT ${fkCol(c.name)})`),
   ];
   const keep = [
@@ -233,9 +249,7 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
     ...read.extras.map(ident),
     ...spec.columns.map((c) => valueCol(c.name)),
     `${P}after`,
-    `${P}dup_rank`,
-    `${P}first_file_no`,
-    `${P}first_row`,
+    `${P}first_pos`,
     ...references.map((c) => fkCol(c.name)),
   ];
   return `
@@ -247,21 +261,14 @@ keys AS (
   ${keySelects.join('\n  UNION ALL\n  ')}
 ),
 dup_keys AS (
-  SELECT ${key} AS ${P}dup_key FROM keys WHERE ${key} IS NOT NULL GROUP BY ALL HAVING count(*) > 1
-),
-dup_ranked AS (
-  SELECT ${P}file_no AS ${P}d_file_no, ${P}row AS ${P}d_row,
-    row_number() OVER by_key AS ${P}dup_rank,
-    first_value(${P}file_no) OVER by_key AS ${P}first_file_no,
-    first_value(${P}row) OVER by_key AS ${P}first_row
-  FROM keys SEMI JOIN dup_keys ON ${key} = ${P}dup_key
-  WINDOW by_key AS (PARTITION BY ${key} ORDER BY ${P}file_no, ${P}row)
+  SELECT ${key} AS ${P}dup_key, min(${P}pos) AS ${P}first_pos
+  FROM keys WHERE ${key} IS NOT NULL GROUP BY ${key} HAVING count(*) > 1
 ),
 ranked AS (
   SELECT src.*,
     coalesce(${valueCol(spec.asOf)} > CAST(? AS TIMESTAMPTZ), false) AS ${P}after,
-    coalesce(d.${P}dup_rank, 1) AS ${P}dup_rank, d.${P}first_file_no, d.${P}first_row
-  FROM src LEFT JOIN dup_ranked d ON d.${P}d_file_no = src.${P}file_no AND d.${P}d_row = src.${P}row
+    d.${P}first_pos
+  FROM src LEFT JOIN dup_keys d ON d.${P}dup_key = src.${key}
 ),
 linked AS (
   SELECT ranked.*${references.map((c, i) => `, fk${i}.id IS NOT NULL AS ${fkCol(c.name)}`).join('')}
@@ -359,7 +366,8 @@ typed AS (
   FROM parsed
 ),
 linked AS (
-  SELECT typed.*, c.${P}dup_rank, ${files}[c.${P}first_file_no + 1] AS ${P}first_file, c.${P}first_row${references.map((r) => `, c.${fkCol(r.name)}`).join('')}
+  SELECT typed.*, c.${P}first_pos, ${files}[(c.${P}first_pos >> ${POSITION_BITS}) + 1] AS ${P}first_file,
+    c.${P}first_pos & ${2 ** POSITION_BITS - 1} AS ${P}first_row${references.map((r) => `, c.${fkCol(r.name)}`).join('')}
   FROM typed JOIN (SELECT * FROM ${checked} WHERE ${P}bad) c ON c.${P}file_no = typed.${P}file_no AND c.${P}row = typed.${P}row
 )
 SELECT ${keep.join(', ')},
@@ -497,7 +505,7 @@ function columnProblem(c: ColumnSpec, flavour: Flavour): string {
 /** Later occurrences of an id are rejected; the message points at the first. */
 function duplicateProblem(spec: TableSpec, isFolder: boolean, flavour: Flavour): string {
   const key = valueCol(spec.key);
-  const when = `${key} IS NOT NULL AND ${P}dup_rank > 1`;
+  const when = DUPLICATE;
   if (flavour === 'rule') return `CASE WHEN ${when} THEN ${literal(`duplicate ${spec.key}`)} END`;
   const where = isFolder ? `${P}first_file || ' row ' || ${P}first_row` : `'row ' || ${P}first_row`;
   return `CASE WHEN ${when} THEN ${literal(`duplicate ${spec.key} `)} || ${shown(key)} || ' (first at ' || ${where} || ')' END`;
