@@ -1,4 +1,4 @@
-// `npm run bench -- load-profile --scale N [--rounds 1] [--top 20]`
+// `npm run bench -- load-profile --scale N [--rounds 1] [--top 20] [--memory-limit 4GB]`
 //
 // The load stage alone, statement by statement (issue 12): loadSources on the
 // bench data of a scale (.bench-data/<N>/source, made by the e2e bench) into a
@@ -7,7 +7,8 @@
 // Prints each table's counts, then per round the ratio (DuckDB alone /
 // loadSources), the load average, the `top` slowest statements and the sum of
 // all. Without Temporal or a worker, so it moves less than the e2e bench's
-// ratio, and shows where the time goes.
+// ratio, and shows where the time goes. --memory-limit overrides the worker's
+// DuckDB memory_limit, to see what spilling to disk costs.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +72,7 @@ export async function run(args: string[]): Promise<void> {
     try {
       const start = loadavg()[0]!;
       const warehouse = await Warehouse.openLake(embeddedLake(dir), {
-        memoryLimit: DEFAULT_DUCKDB_MEMORY_LIMIT,
+        memoryLimit: value('memory-limit') ?? DEFAULT_DUCKDB_MEMORY_LIMIT,
         tempDirectory: join(dir, 'duckdb-tmp'),
       });
       let session: TimedSession | undefined;

@@ -10,7 +10,7 @@ import {
   checkedTableName,
   rejectedTableName,
 } from './load-sql.ts';
-import { readSource, type ReadTable } from './read-source.ts';
+import { INTERNAL_PREFIX, readSource, type ReadTable } from './read-source.ts';
 import { findSources } from './source-files.ts';
 import { SOURCE_TABLES, TABLE_NAMES, type TableName } from './source-tables.ts';
 import { ident, literal, qualified, SAFE_SCHEMA } from './sql-quote.ts';
@@ -45,13 +45,21 @@ export interface LoadSummary {
  * The load stage: source folder → typed staging tables in the run's schema,
  * with every broken row in rejected_rows.
  *
- * 1. Read and check every table into connection-local temp tables. A missing
- *    table or column, an unreadable file, or a required table without rows
- *    throws SourceError here, before anything is written; an optional table
- *    without rows counts as absent. A line too long for DuckDB is a rejected
- *    row with DuckDB's reason (read-source.ts), not a failed run.
- * 2. In one transaction, replace this run's rejected rows and staging tables,
- *    so a retried activity ends in the same state as a first attempt.
+ * 1. Per table: read and check it into connection-local temp tables, keep
+ *    its broken rows, and write its valid rows to a shadow staging table
+ *    (`__pf_new_<table>` in the run's schema). A missing table or column, an
+ *    unreadable file, or a required table without rows throws SourceError
+ *    here, before any staging is replaced; an optional table without rows
+ *    counts as absent. A line too long for DuckDB is a rejected row with
+ *    DuckDB's reason (read-source.ts), not a failed run. Each table's file
+ *    as read and its checked rows are dropped as soon as they are written
+ *    out, so the next table is checked without them in DuckDB's memory (at
+ *    1M customers they pushed the sessions check past the 4 GB limit, and
+ *    the spill to disk cost a seventh of the load).
+ * 2. In one transaction, replace this run's rejected rows and swap the shadow
+ *    tables in as its staging tables (metadata only), so a retried activity
+ *    ends in the same state as a first attempt and no reader of the run's
+ *    staging ever sees some tables new and others old.
  * 3. Fail with RejectLimitError when a table's reject share is over the limit;
  *    the rejects stay recorded so the user can see why.
  *
@@ -67,13 +75,19 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
   validate(input);
   const entries = await findSources(input.sourceDir);
   const tempTables: string[] = [];
+  const shadows: string[] = [];
+  let swapped = false;
   // Naive timestamps are UTC by contract; DuckDB reads them in the session's
   // zone, so pin it (per connection) for the load and put it back afterwards.
   const zone = await session.one<{ zone: string }>(`SELECT current_setting('TimeZone') AS zone`);
   await session.run(`SET TimeZone = 'UTC'`);
   try {
+    await session.run(`CREATE SCHEMA IF NOT EXISTS ${qualified(input.schema)}`);
     const reads: Partial<Record<TableName, ReadTable>> = {};
+    const loads: Partial<Record<TableName, TableLoad>> = {};
+    /** The checked tables later tables' references look ids up in (customers). */
     const checked: Partial<Record<TableName, string>> = {};
+    const referenced = new Set<TableName>(Object.values(SOURCE_TABLES).flatMap((spec) => spec.columns.flatMap((c) => (c.references ? [c.references] : []))));
     for (const table of TABLE_NAMES) {
       const entry = entries[table];
       if (!entry) continue;
@@ -94,19 +108,18 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
       tempTables.push(checkedTableName(table), rejectedTableName(table));
       await session.run(buildCheckSql(read, checked), [input.asOf.toISOString()]);
       await session.run(buildRejectedSql(read));
-      // The file as read is not needed past here (staging reads the checked
-      // table, rejects the rejected one): dropped now, it does not sit in
-      // DuckDB's memory while the next table is checked.
-      for (const name of parts) await session.run(`DROP TABLE IF EXISTS temp.main.${ident(name)}`);
-      tempTables.splice(readFrom, parts.length);
+      await dropTemp(session, tempTables, parts);
+      shadows.push(shadowTableName(table));
+      await session.run(buildStagingSql(input.schema, read, shadowTableName(table)));
+      loads[table] = await counts(session, table, entry.name);
       reads[table] = read;
-      checked[table] = checkedTableName(table);
+      if (referenced.has(table)) checked[table] = checkedTableName(table);
+      else await dropTemp(session, tempTables, [checkedTableName(table)]);
     }
 
     // The run's staging and its unredacted rejects (work lake, operators only)...
     const rawRejects = `${qualified(input.schema)}.rejected_rows_raw`;
     const summary = await session.transaction(async (tx) => {
-      await tx.run(`CREATE SCHEMA IF NOT EXISTS ${qualified(input.schema)}`);
       await tx.run(`CREATE OR REPLACE TABLE ${rawRejects} AS SELECT * FROM rejected_rows LIMIT 0`);
       const tables = {} as LoadSummary['tables'];
       for (const table of TABLE_NAMES) {
@@ -117,11 +130,13 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
           continue;
         }
         await tx.run(buildRejectsSql(read, rawRejects, { redacted: false }), [input.runId]);
-        await tx.run(buildStagingSql(input.schema, read));
-        tables[table] = await counts(tx, table, read.entry.name);
+        await tx.run(`DROP TABLE IF EXISTS ${qualified(input.schema)}.${ident(table)}`);
+        await tx.run(`ALTER TABLE ${qualified(input.schema)}.${ident(shadowTableName(table))} RENAME TO ${ident(table)}`);
+        tables[table] = loads[table] ?? null;
       }
       return { tables };
     });
+    swapped = true;
     // ...then the redacted rejects data teams read, replacing any from an earlier attempt.
     // A transaction writes one lake, so this is a second one; a retry redoes both.
     await session.transaction(async (tx) => {
@@ -138,7 +153,27 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
     for (const table of tempTables.reverse()) {
       await session.run(`DROP TABLE IF EXISTS temp.main.${ident(table)}`).catch(() => undefined);
     }
+    // A load that failed before the swap leaves no shadow tables behind (a retry would replace them anyway).
+    if (!swapped) {
+      for (const shadow of shadows) {
+        await session.run(`DROP TABLE IF EXISTS ${qualified(input.schema)}.${ident(shadow)}`).catch(() => undefined);
+      }
+    }
     if (zone) await session.run(`SET TimeZone = ${literal(zone.zone)}`).catch(() => undefined);
+  }
+}
+
+/** A table's valid rows, written as soon as it is checked, until the load swaps them in as its staging table. */
+function shadowTableName(table: TableName): string {
+  return `${INTERNAL_PREFIX}new_${table}`;
+}
+
+/** Drops these temp tables now and forgets them (the load's `finally` drops whatever is left). */
+async function dropTemp(session: Session, tempTables: string[], names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    await session.run(`DROP TABLE IF EXISTS temp.main.${ident(name)}`);
+    const at = tempTables.indexOf(name);
+    if (at >= 0) tempTables.splice(at, 1);
   }
 }
 

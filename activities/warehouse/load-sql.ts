@@ -546,19 +546,20 @@ ORDER BY ${P}file_no, ${P}row`;
 }
 
 /**
- * The typed staging table: valid rows up to the as-of time. Not sorted back
+ * The typed staging table (under `name`: the load writes a shadow table and
+ * swaps it in, load-sources.ts): valid rows up to the as-of time. Not sorted back
  * into source order: nothing downstream reads staging in order (features and
  * extraction are set-based SQL, train sorts by customer_id, readers never see
  * the work lake), and the sort cost 6-8 s of a 50 s load at 1M customers.
  */
-export function buildStagingSql(schema: string, read: ReadTable): string {
+export function buildStagingSql(schema: string, read: ReadTable, name: string = read.spec.name): string {
   const { spec } = read;
   const columns = [
     ...spec.columns.map((c) => `${valueCol(c.name)} AS ${ident(c.name)}`),
     ...read.extras.map((name) => `CAST(${ident(name)} AS VARCHAR) AS ${ident(name)}`),
   ];
   return `
-CREATE OR REPLACE TABLE ${qualified(schema)}.${ident(spec.name)} AS
+CREATE OR REPLACE TABLE ${qualified(schema)}.${ident(name)} AS
 SELECT ${columns.join(', ')}
 FROM ${ident(checkedTableName(spec.name))}
 WHERE NOT ${P}bad AND NOT ${P}after

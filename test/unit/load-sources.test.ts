@@ -572,4 +572,22 @@ describe('loadSources', () => {
     expect(await query(`SELECT count(*) AS n FROM rejected_rows WHERE run_id = 'other-run'`)).toEqual([{ n: 1 }]);
     expect(await query(`SELECT count(*) AS n FROM ${SCHEMA}.orders`)).toEqual([{ n: 1 }]);
   });
+
+  it('keeps the staging of the last good load, and no half-written tables, when a later table fails', async () => {
+    write('customers.csv', CUSTOMERS);
+    write('orders.csv', ['order_id,customer_id,ordered_at,unit_price', 'o1,c1,2024-01-01T10:00:00Z,1']);
+    await load();
+
+    // Customers and orders are checked and written out before sessions fails to read.
+    write('orders.csv', ['order_id,customer_id,ordered_at,unit_price', 'o1,c1,2024-01-01T10:00:00Z,1', 'o2,c1,2024-01-01T10:00:00Z,2']);
+    write('sessions.parquet', ['this is not parquet']);
+    expect(await loadFailure()).toBeInstanceOf(SourceError);
+
+    expect(await query(`SELECT order_id FROM ${SCHEMA}.orders`)).toEqual([{ order_id: 'o1' }]);
+    const tables = await query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_catalog || '.' || table_schema = ? ORDER BY table_name`,
+      [SCHEMA],
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(['customers', 'orders', 'rejected_rows_raw', 'reviews', 'sessions']);
+  });
 });
