@@ -5,9 +5,8 @@ import {
   buildEmptyStagingSql,
   buildRejectedSql,
   buildRejectsSql,
-  buildStagingSql,
+  buildStagingTrimSql,
   buildTopRulesSql,
-  checkedTableName,
   rejectedTableName,
 } from './load-sql.ts';
 import { INTERNAL_PREFIX, readSource, type ReadTable } from './read-source.ts';
@@ -45,21 +44,22 @@ export interface LoadSummary {
  * The load stage: source folder → typed staging tables in the run's schema,
  * with every broken row in rejected_rows.
  *
- * 1. Per table: read and check it into connection-local temp tables, keep
- *    its broken rows, and write its valid rows to a shadow staging table
- *    (`__pf_new_<table>` in the run's schema). A missing table or column, an
- *    unreadable file, or a required table without rows throws SourceError
- *    here, before any staging is replaced; an optional table without rows
- *    counts as absent. A line too long for DuckDB is a rejected row with
- *    DuckDB's reason (read-source.ts), not a failed run. Each table's file
- *    as read and its checked rows are dropped as soon as they are written
- *    out, so the next table is checked without them in DuckDB's memory (at
- *    1M customers they pushed the sessions check past the 4 GB limit, and
- *    the spill to disk cost a seventh of the load).
- * 2. In one transaction, replace this run's rejected rows and swap the shadow
- *    tables in as its staging tables (metadata only), so a retried activity
- *    ends in the same state as a first attempt and no reader of the run's
- *    staging ever sees some tables new and others old.
+ * 1. Per table: read it into connection-local temp tables, check it into a
+ *    shadow of its staging table in the run's schema (`__pf_new_<table>`:
+ *    every row, with the loader's columns), and keep its broken rows in a
+ *    temp table. A missing table or column, an unreadable file, or a required
+ *    table without rows throws SourceError here, before any staging is
+ *    replaced; an optional table without rows counts as absent. A line too
+ *    long for DuckDB is a rejected row with DuckDB's reason (read-source.ts),
+ *    not a failed run. Each table's file as read is dropped once checked, and
+ *    checked rows live in the lake's files, not in DuckDB's memory: at 1M
+ *    customers the checked orders pushed the sessions check past the 4 GB
+ *    limit, and the spill to disk cost a seventh of the load.
+ * 2. Trim each shadow to its valid rows up to the as-of time
+ *    (buildStagingTrimSql). Then, in one transaction, replace this run's
+ *    rejected rows and swap the shadows in as the staging tables (metadata
+ *    only), so a retried activity ends in the same state as a first attempt
+ *    and no reader of the run's staging ever sees some tables new and others old.
  * 3. Fail with RejectLimitError when a table's reject share is over the limit;
  *    the rejects stay recorded so the user can see why.
  *
@@ -85,9 +85,8 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
     await session.run(`CREATE SCHEMA IF NOT EXISTS ${qualified(input.schema)}`);
     const reads: Partial<Record<TableName, ReadTable>> = {};
     const loads: Partial<Record<TableName, TableLoad>> = {};
-    /** The checked tables later tables' references look ids up in (customers). */
+    /** Each table's checked shadow, where later tables' references look ids up (customers). */
     const checked: Partial<Record<TableName, string>> = {};
-    const referenced = new Set<TableName>(Object.values(SOURCE_TABLES).flatMap((spec) => spec.columns.flatMap((c) => (c.references ? [c.references] : []))));
     for (const table of TABLE_NAMES) {
       const entry = entries[table];
       if (!entry) continue;
@@ -105,18 +104,29 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
           { table, file: entry.name },
         );
       }
-      tempTables.push(checkedTableName(table), rejectedTableName(table));
-      await session.run(buildCheckSql(read, checked), [input.asOf.toISOString()]);
-      await session.run(buildRejectedSql(read));
-      await dropTemp(session, tempTables, parts);
+      const shadow = `${qualified(input.schema)}.${ident(shadowTableName(table))}`;
       shadows.push(shadowTableName(table));
-      await session.run(buildStagingSql(input.schema, read, shadowTableName(table)));
-      loads[table] = await counts(session, table, entry.name);
+      tempTables.push(rejectedTableName(table));
+      await session.run(buildCheckSql(read, shadow, checked), [input.asOf.toISOString()]);
+      await session.run(buildRejectedSql(read, shadow));
+      for (const name of parts) await session.run(`DROP TABLE IF EXISTS temp.main.${ident(name)}`);
+      tempTables.splice(readFrom, parts.length);
+      loads[table] = await counts(session, shadow, entry.name);
       reads[table] = read;
-      if (referenced.has(table)) checked[table] = checkedTableName(table);
-      else await dropTemp(session, tempTables, [checkedTableName(table)]);
+      checked[table] = shadow;
     }
 
+    // Each shadow trimmed to its staging rows and columns, still under its
+    // shadow name: DuckLake (1.5.5) leaves a table unreadable ("Column with
+    // name ... already exists") when one transaction drops its columns and
+    // renames it, so the trim is a transaction of its own before the swap.
+    await session.transaction(async (tx) => {
+      for (const table of TABLE_NAMES) {
+        const read = reads[table];
+        const shadow = checked[table];
+        if (read && shadow) for (const sql of buildStagingTrimSql(shadow, read.spec)) await tx.run(sql);
+      }
+    });
     // The run's staging and its unredacted rejects (work lake, operators only)...
     const rawRejects = `${qualified(input.schema)}.rejected_rows_raw`;
     const summary = await session.transaction(async (tx) => {
@@ -124,14 +134,15 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
       const tables = {} as LoadSummary['tables'];
       for (const table of TABLE_NAMES) {
         const read = reads[table];
-        if (!read) {
+        const shadow = checked[table];
+        if (!read || !shadow) {
           await tx.run(buildEmptyStagingSql(input.schema, SOURCE_TABLES[table]));
           tables[table] = null;
           continue;
         }
         await tx.run(buildRejectsSql(read, rawRejects, { redacted: false }), [input.runId]);
         await tx.run(`DROP TABLE IF EXISTS ${qualified(input.schema)}.${ident(table)}`);
-        await tx.run(`ALTER TABLE ${qualified(input.schema)}.${ident(shadowTableName(table))} RENAME TO ${ident(table)}`);
+        await tx.run(`ALTER TABLE ${shadow} RENAME TO ${ident(table)}`);
         tables[table] = loads[table] ?? null;
       }
       return { tables };
@@ -163,22 +174,13 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
   }
 }
 
-/** A table's valid rows, written as soon as it is checked, until the load swaps them in as its staging table. */
+/** A table's checked rows, written as it is checked, until the load trims them and swaps them in as its staging table. */
 function shadowTableName(table: TableName): string {
   return `${INTERNAL_PREFIX}new_${table}`;
 }
 
-/** Drops these temp tables now and forgets them (the load's `finally` drops whatever is left). */
-async function dropTemp(session: Session, tempTables: string[], names: readonly string[]): Promise<void> {
-  for (const name of names) {
-    await session.run(`DROP TABLE IF EXISTS temp.main.${ident(name)}`);
-    const at = tempTables.indexOf(name);
-    if (at >= 0) tempTables.splice(at, 1);
-  }
-}
-
-async function counts(session: Session, table: TableName, file: string): Promise<TableLoad> {
-  const row = await session.one<{ read: number; rejected: number; after_as_of: number }>(buildCountsSql(table));
+async function counts(session: Session, checked: string, file: string): Promise<TableLoad> {
+  const row = await session.one<{ read: number; rejected: number; after_as_of: number }>(buildCountsSql(checked));
   const read = row?.read ?? 0;
   const rejected = row?.rejected ?? 0;
   const afterAsOf = row?.after_as_of ?? 0;

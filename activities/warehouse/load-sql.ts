@@ -7,16 +7,23 @@ import { ident, literal, qualified } from './sql-quote.ts';
  * typed staging table, generated from the table's spec (source-tables.ts).
  * All set-based: one statement per step whatever the row count.
  *
- * Two temp tables per source table. The checked table (buildCheckSql) has
- * one lean row per source row: file number and row number, the columns
- * outside the contract, one typed value per contract column (`__pf_v_<name>`,
- * default applied), `__pf_after` (the as-of timestamp is later than the run's
- * as-of time) and `__pf_bad` (the row breaks a rule). The rejected table
- * (buildRejectedSql) has the rejected rows only, with every source column as
- * read, `__pf_problems` (specific messages) and `__pf_rules` (the same without
- * values, for counting). Reasons and raw text cost string work per row; built
- * for every row they were most of the load at 100k customers, so only rows
- * that fail get them (issue 12, docs/performance.md).
+ * Per source table, the check (buildCheckSql) writes one lean row per source
+ * row straight into the table that becomes its staging table (a shadow in
+ * the work lake until the load swaps it in): one typed value per contract
+ * column under its contract name (default applied), the columns outside the
+ * contract (text), then the loader's own columns (checkColumns): file number
+ * and row number, `__pf_after` (the as-of timestamp is later than the run's
+ * as-of time), the duplicate and reference facts a reason needs, and
+ * `__pf_bad` (the row breaks a rule). Once every table is checked,
+ * buildStagingTrimSql deletes the rejected and later rows and drops the
+ * loader's columns: a delete file and metadata, where copying the valid rows
+ * into a table of their own was a second write of every row (a tenth of the
+ * load at 1M customers). The rejected temp table (buildRejectedSql) has the
+ * rejected rows only, with every source column as read, `__pf_problems`
+ * (specific messages) and `__pf_rules` (the same without values, for
+ * counting). Reasons and raw text cost string work per row; built for every
+ * row they were most of the load at 100k customers, so only rows that fail
+ * get them (issue 12, docs/performance.md).
  *
  * Only spec names (fixed identifiers) and quoted source names reach the SQL
  * text; file paths and the as-of time are bound parameters.
@@ -53,9 +60,6 @@ const FALSE_WORDS = ['false', '0', 'no'];
 /** Longest value quoted in a reason; review texts and junk cells get cut. */
 const SHOWN_CHARS = 40;
 
-export function checkedTableName(table: string): string {
-  return `${P}${table}_checked`;
-}
 
 const trimmedCol = (name: string): string => ident(`${P}t_${name}`);
 const parsedCol = (name: string): string => ident(`${P}p_${name}`);
@@ -195,28 +199,45 @@ function leanPartSelect(read: ReadTable, part: ReadPart, index: number): string[
 }
 
 /**
- * CREATE the checked temp table of one table: per source row its file
- * number, row number, the columns outside the contract (text), one typed
- * value per contract column, `__pf_after` (the as-of timestamp is later than
- * the run's as-of time), `__pf_bad` (the row breaks a rule), and what the
- * reasons of a rejected row need from the other rows: its duplicate rank and
- * first occurrence, and whether each reference matched. Reasons and raw text
- * are not built here; buildRejectedSql builds them for the rejected rows
- * only. One bound parameter: the run's as-of time as an ISO string with
- * offset. `fkTables` names the checked table of each referenced table: its
- * valid rows (any signup time) are the allowed ids.
+ * The loader's own columns of a checked table, after the staged ones: what
+ * the reasons of a rejected row need (position, first occurrence of its id,
+ * whether each reference matched) and the two flags. Dropped from the table
+ * when it becomes staging (buildStagingTrimSql).
  */
-export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableName, string>>): string {
+export function checkColumns(spec: TableSpec): string[] {
+  return [
+    `${P}file_no`,
+    `${P}row`,
+    `${P}after`,
+    `${P}first_pos`,
+    ...spec.columns.filter((c) => c.references !== undefined).map((c) => `${P}fk_${c.name}`),
+    `${P}bad`,
+  ];
+}
+
+/**
+ * CREATE the checked table of one table (`target`, qualified): per source
+ * row one typed value per contract column under its contract name, the
+ * columns outside the contract (text), then checkColumns: its file number
+ * and row number, `__pf_after` (the as-of timestamp is later than the run's
+ * as-of time), the first occurrence of a duplicated id, whether each
+ * reference matched, and `__pf_bad` (the row breaks a rule). Reasons and raw
+ * text are not built here; buildRejectedSql builds them for the rejected
+ * rows only. One bound parameter: the run's as-of time as an ISO string with
+ * offset. `fkTables` names the checked table (qualified) of each referenced
+ * table: its valid rows (any signup time) are the allowed ids.
+ */
+export function buildCheckSql(read: ReadTable, target: string, fkTables: Partial<Record<TableName, string>>): string {
   const { spec } = read;
   const partSelects = read.parts.flatMap((part, index) => leanPartSelect(read, part, index));
   const references = spec.columns.filter((c) => c.references !== undefined);
   const joins = references.map((c, i) => {
-    const target = c.references === undefined ? undefined : fkTables[c.references];
-    if (c.references === undefined || target === undefined) {
+    const table = c.references === undefined ? undefined : fkTables[c.references];
+    if (c.references === undefined || table === undefined) {
       throw new Error(`${spec.name}.${c.name}: no checked table for ${c.references}`);
     }
-    const targetKey = valueCol(SOURCE_TABLES[c.references].key);
-    return `LEFT JOIN (SELECT ${targetKey} AS id FROM ${ident(target)} WHERE NOT ${P}bad) fk${i}
+    const targetKey = ident(SOURCE_TABLES[c.references].key);
+    return `LEFT JOIN (SELECT ${targetKey} AS id FROM ${table} WHERE NOT ${P}bad) fk${i}
     ON fk${i}.id = ranked.${valueCol(c.name)}`;
   });
   // Duplicate ids, in one pass over the keys: per id its count and its
@@ -243,17 +264,14 @@ export function buildCheckSql(read: ReadTable, fkTables: Partial<Record<TableNam
     `${DUPLICATE}`,
     ...references.map((c) => `(${valueCol(c.name)} IS NOT NULL AND NOT ${fkCol(c.name)})`),
   ];
+  // In staging's column order: contract columns, the others, then the loader's own.
   const keep = [
-    `${P}file_no`,
-    `${P}row`,
+    ...spec.columns.map((c) => `${valueCol(c.name)} AS ${ident(c.name)}`),
     ...read.extras.map(ident),
-    ...spec.columns.map((c) => valueCol(c.name)),
-    `${P}after`,
-    `${P}first_pos`,
-    ...references.map((c) => fkCol(c.name)),
+    ...checkColumns(spec).map((name) => (name === `${P}bad` ? `${broken.join('\n    OR ')} AS ${P}bad` : ident(name))),
   ];
   return `
-CREATE OR REPLACE TEMP TABLE ${ident(checkedTableName(spec.name))} AS
+CREATE OR REPLACE TABLE ${target} AS
 WITH src AS (
   ${partSelects.join('\n  UNION ALL\n  ')}
 ),
@@ -275,8 +293,7 @@ linked AS (
   FROM ranked
   ${joins.join('\n  ')}
 )
-SELECT ${keep.join(', ')},
-  ${broken.join('\n    OR ')} AS ${P}bad
+SELECT ${keep.join(',\n  ')}
 FROM linked`;
 }
 
@@ -302,9 +319,8 @@ export function rejectedTableName(table: string): string {
  * row read exactly as when every row carried them; duplicate ranks and
  * reference matches come from the checked table.
  */
-export function buildRejectedSql(read: ReadTable): string {
+export function buildRejectedSql(read: ReadTable, checked: string): string {
   const { spec } = read;
-  const checked = ident(checkedTableName(spec.name));
   // Contract columns absent from every part still get a (NULL) column, so the
   // checks below are the same whatever the file held.
   const allColumns = [...read.columns, ...spec.columns.map((c) => c.name).filter((n) => !read.columns.includes(n))];
@@ -546,24 +562,18 @@ ORDER BY ${P}file_no, ${P}row`;
 }
 
 /**
- * The typed staging table (under `name`: the load writes a shadow table and
- * swaps it in, load-sources.ts): valid rows up to the as-of time. Not sorted back
- * into source order: nothing downstream reads staging in order (features and
- * extraction are set-based SQL, train sorts by customer_id, readers never see
- * the work lake), and the sort cost 6-8 s of a 50 s load at 1M customers.
+ * Turns a checked table into its staging table: valid rows up to the as-of
+ * time, the contract's columns then the others, unsorted (nothing
+ * downstream reads staging in order: features and extraction are set-based
+ * SQL, train sorts by customer_id, readers never see the work lake). The
+ * rows go by a delete, the loader's columns by DROP COLUMN, both metadata
+ * and a small delete file in the lake rather than a rewrite.
  */
-export function buildStagingSql(schema: string, read: ReadTable, name: string = read.spec.name): string {
-  const { spec } = read;
-  const columns = [
-    ...spec.columns.map((c) => `${valueCol(c.name)} AS ${ident(c.name)}`),
-    ...read.extras.map((name) => `CAST(${ident(name)} AS VARCHAR) AS ${ident(name)}`),
+export function buildStagingTrimSql(checked: string, spec: TableSpec): string[] {
+  return [
+    `DELETE FROM ${checked} WHERE ${P}bad OR ${P}after`,
+    ...checkColumns(spec).map((name) => `ALTER TABLE ${checked} DROP COLUMN ${ident(name)}`),
   ];
-  return `
-CREATE OR REPLACE TABLE ${qualified(schema)}.${ident(name)} AS
-SELECT ${columns.join(', ')}
-FROM ${ident(checkedTableName(spec.name))}
-WHERE NOT ${P}bad AND NOT ${P}after
-`;
 }
 
 /** An absent optional table still exists, empty, so later SQL needs no special case. */
@@ -572,12 +582,12 @@ export function buildEmptyStagingSql(schema: string, spec: TableSpec): string {
   return `CREATE OR REPLACE TABLE ${qualified(schema)}.${ident(spec.name)} (${columns.join(', ')})`;
 }
 
-export function buildCountsSql(table: string): string {
+export function buildCountsSql(checked: string): string {
   return `
 SELECT count(*) AS read,
   count(*) FILTER (WHERE ${P}bad) AS rejected,
   count(*) FILTER (WHERE NOT ${P}bad AND ${P}after) AS after_as_of
-FROM ${ident(checkedTableName(table))}`;
+FROM ${checked}`;
 }
 
 /** The most frequent broken rules of a table (rules, not messages: messages carry values). */
