@@ -82,7 +82,9 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
   const zone = await session.one<{ zone: string }>(`SELECT current_setting('TimeZone') AS zone`);
   await session.run(`SET TimeZone = 'UTC'`);
   try {
-    await session.run(`CREATE SCHEMA IF NOT EXISTS ${qualified(input.schema)}`);
+    // Every write to the lake goes through transaction(), which redoes a
+    // commit that met another process's (`database is locked` on SQLite).
+    await session.transaction((tx) => tx.run(`CREATE SCHEMA IF NOT EXISTS ${qualified(input.schema)}`));
     const reads: Partial<Record<TableName, ReadTable>> = {};
     const loads: Partial<Record<TableName, TableLoad>> = {};
     /** Each table's checked shadow, where later tables' references look ids up (customers). */
@@ -107,7 +109,7 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
       const shadow = `${qualified(input.schema)}.${ident(shadowTableName(table))}`;
       shadows.push(shadowTableName(table));
       tempTables.push(rejectedTableName(table));
-      await session.run(buildCheckSql(read, shadow, checked), [input.asOf.toISOString()]);
+      await session.transaction((tx) => tx.run(buildCheckSql(read, shadow, checked), [input.asOf.toISOString()]));
       await session.run(buildRejectedSql(read, shadow));
       for (const name of parts) await session.run(`DROP TABLE IF EXISTS temp.main.${ident(name)}`);
       tempTables.splice(readFrom, parts.length);
@@ -167,7 +169,7 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
     // A load that failed before the swap leaves no shadow tables behind (a retry would replace them anyway).
     if (!swapped) {
       for (const shadow of shadows) {
-        await session.run(`DROP TABLE IF EXISTS ${qualified(input.schema)}.${ident(shadow)}`).catch(() => undefined);
+        await session.transaction((tx) => tx.run(`DROP TABLE IF EXISTS ${qualified(input.schema)}.${ident(shadow)}`)).catch(() => undefined);
       }
     }
     if (zone) await session.run(`SET TimeZone = ${literal(zone.zone)}`).catch(() => undefined);
