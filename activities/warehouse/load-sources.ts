@@ -54,7 +54,7 @@ export interface LoadSummary {
  *    not a failed run. Each table's file as read is dropped once checked, and
  *    checked rows live in the lake's files, not in DuckDB's memory: at 1M
  *    customers the checked orders pushed the sessions check past the 4 GB
- *    limit, and the spill to disk cost a seventh of the load.
+ *    limit, and the spill to disk cost about a sixth of the load.
  * 2. Trim each shadow to its valid rows up to the as-of time
  *    (buildStagingTrimSql). Then, in one transaction, replace this run's
  *    rejected rows and swap the shadows in as the staging tables (metadata
