@@ -23,7 +23,7 @@
 // typed tables (before the run starts, with the worker idle) for the load
 // ratio; stage times and Temporal overhead come from the workflow histories.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import proto from '@temporalio/proto';
@@ -39,6 +39,7 @@ import { BENCH_AS_OF, BENCH_DATA, benchData, duckdbAlone } from './e2e-data.ts';
 import { runTimings, STAGES, type BenchStage, type Interval } from './e2e-history.ts';
 import { du, quantile, startStoreReader, type Reading } from './measure.ts';
 import { llmFigures, startBenchLlm, type LlmFigures } from './e2e-llm.ts';
+import { peakRssMiB, RssSampler, treePeakRssMiB } from './process-memory.ts';
 
 const CLI = join(PROJECT_ROOT, 'bin', 'personaflow.js');
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -74,40 +75,6 @@ function parse(args: string[]): Options {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} takes a whole number, got ${n}`);
   }
   return { customers, stage, provider, k: Number(value('k') ?? 5), keep: args.includes('--keep'), extractWorkers, tpm, latencyMs };
-}
-
-/** Peak resident memory of a live process (VmHWM), MiB. */
-function peakRssMiB(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The process and its descendants (npx/node wrappers start the real worker as a child). */
-function treePeakRssMiB(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  let peak: number | undefined;
-  const visit = (p: number) => {
-    const own = peakRssMiB(p);
-    if (own !== undefined) peak = Math.max(peak ?? 0, own);
-    for (const c of children.get(p) ?? []) visit(c);
-  };
-  visit(pid);
-  return peak;
 }
 
 async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -151,6 +118,7 @@ export async function run(args: string[]): Promise<void> {
   let worker: ChildProcess | undefined;
   const extractWorkers: ChildProcess[] = [];
   let reader: ChildProcess | undefined;
+  let workerRss: RssSampler | undefined;
   const readings: Reading[] = [];
   const client = await connectClient(endpoint);
   try {
@@ -165,6 +133,8 @@ export async function run(args: string[]): Promise<void> {
       for (const w of [worker, ...extractWorkers]) if (w.exitCode !== null) throw new Error(`a worker exited with ${w.exitCode}`);
       await new Promise((r) => setTimeout(r, 500));
     }
+    // The worker's resident memory each second, to tell which stage sets its peak.
+    workerRss = new RssSampler(worker.pid);
     log('worker polling; DuckDB alone reads the same files into typed tables');
     const alone = await duckdbAlone(data.dir, home);
 
@@ -243,6 +213,9 @@ export async function run(args: string[]): Promise<void> {
         activities: timings.activities.length,
       },
       peakRssMiB: rss,
+      workerPeakRssByStageMiB: Object.fromEntries(
+        STAGES.map((s) => [s, timings.stages[s] && workerRss?.peakBetween(timings.stages[s].start, timings.stages[s].end)]),
+      ),
       readerDuringPublish: { queries: latencies.length, errors: during.filter((r) => r.error).length, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99) },
       readerWholeRun: { queries: readings.length, errors: readings.filter((r) => r.error).length },
       storeMiB: { lake: du(config.lake.dataPath) / 2 ** 20, work: du(config.lake.work.dataPath) / 2 ** 20 },
@@ -254,6 +227,7 @@ export async function run(args: string[]): Promise<void> {
     printTable(report);
     console.log(`JSON: ${out}`);
   } finally {
+    workerRss?.stop();
     await stopChild(reader, 'SIGKILL');
     await Promise.all([worker, ...extractWorkers].map((w) => stopChild(w)));
     await llm?.server.close();
@@ -361,6 +335,7 @@ function printTable(r: {
   llm?: LlmFigures;
   temporal: { wallSeconds: number; activeSeconds: number; overhead: number };
   peakRssMiB: Record<string, number | undefined>;
+  workerPeakRssByStageMiB: Record<string, number | undefined>;
   readerDuringPublish: { queries: number; errors: number; p50Ms?: number; p99Ms?: number };
   machine: { loadAverageAtStart: number[] };
   status: string;
@@ -385,6 +360,7 @@ function printTable(r: {
       : []),
     `| Temporal overhead (wall − activities executing) / wall | ${fmt(r.temporal.overhead * 100, 2)}% (${fmt(r.temporal.activeSeconds)} of ${fmt(r.temporal.wallSeconds)} s active) | <= 5% |`,
     `| peak RSS, MiB | ${Object.entries(r.peakRssMiB).map(([p, v]) => `${p} ${int(v)}`).join(', ')} | <= 6144 each |`,
+    `| worker RSS by stage, MiB (largest of one sample a second) | ${Object.entries(r.workerPeakRssByStageMiB).map(([s, v]) => `${s} ${int(v)}`).join(', ')} | report |`,
     `| reader during publish (select count(*) from current_profiles) | ${r.readerDuringPublish.queries} queries, p50 ${fmt(r.readerDuringPublish.p50Ms)} ms, p99 ${fmt(r.readerDuringPublish.p99Ms)} ms, ${r.readerDuringPublish.errors} errors | p99 <= 1000 ms |`,
   ];
   console.log(lines.join('\n'));
