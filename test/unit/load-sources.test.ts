@@ -210,44 +210,45 @@ describe('loadSources', () => {
     );
   });
 
-  it('keeps a JSONL key that first appears past DuckDB\'s detection sample, in first-seen order', async () => {
-    // Keys are checked over the whole file (read-source.ts jsonKeys); DuckDB's
-    // sampled detection (20,480 rows) only supplies their order when it saw them all.
+  /** Customers, one order and 25,000 alike reviews (past DuckDB's detection sample of 20,480 rows), then `late`. */
+  function reviewsPastSample(late: object[]): void {
     write('customers.csv', CUSTOMERS);
     write('orders.csv', ['order_id,customer_id,ordered_at,unit_price', 'o1,c1,2024-01-01T10:00:00Z,1']);
     const rows: object[] = [];
     for (let i = 0; i < 25_000; i++) rows.push({ review_id: `r${i}`, customer_id: 'c1', created_at: '2024-01-05T10:00:00Z', text: 'Fine', mood: 'ok' });
-    rows.push({ review_id: 'late', customer_id: 'c2', created_at: '2024-01-05T10:00:00Z', text: 'Late', late_key: 'seen' });
-    jsonl('reviews.jsonl', rows);
+    jsonl('reviews.jsonl', [...rows, ...late]);
+  }
+
+  async function stagedReviewColumns(): Promise<string[]> {
+    const columns = await query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_catalog || '.' || table_schema = ? AND table_name = 'reviews' ORDER BY ordinal_position`,
+      [SCHEMA],
+    );
+    return columns.map((c) => c.column_name);
+  }
+
+  it('keeps a JSONL key that first appears past DuckDB\'s detection sample, in first-seen order', async () => {
+    // Keys are checked over the whole file (read-source.ts jsonKeys); DuckDB's
+    // sampled detection only supplies their order when it saw them all.
+    reviewsPastSample([{ review_id: 'late', customer_id: 'c2', created_at: '2024-01-05T10:00:00Z', text: 'Late', late_key: 'seen' }]);
 
     const summary = await load();
 
     expect(summary.tables.reviews).toMatchObject({ read: 25_001, loaded: 25_001, rejected: 0 });
-    const columns = await query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_catalog || '.' || table_schema = ? AND table_name = 'reviews' ORDER BY ordinal_position`,
-      [SCHEMA],
-    );
-    expect(columns.map((c) => c.column_name).slice(-2)).toEqual(['mood', 'late_key']);
+    expect((await stagedReviewColumns()).slice(-2)).toEqual(['mood', 'late_key']);
     expect(await query(`SELECT late_key FROM ${SCHEMA}.reviews WHERE review_id = 'late'`)).toEqual([{ late_key: 'seen' }]);
   });
 
   it('reads JSONL lines whose keys come in another order, or lack one, under the sampled columns', async () => {
-    write('customers.csv', CUSTOMERS);
-    write('orders.csv', ['order_id,customer_id,ordered_at,unit_price', 'o1,c1,2024-01-01T10:00:00Z,1']);
-    const rows: object[] = [];
-    for (let i = 0; i < 25_000; i++) rows.push({ review_id: `r${i}`, customer_id: 'c1', created_at: '2024-01-05T10:00:00Z', text: 'Fine', mood: 'ok' });
-    rows.push({ mood: 'late', text: 'Reordered', created_at: '2024-01-05T10:00:00Z', customer_id: 'c2', review_id: 'reordered' });
-    rows.push({ review_id: 'short', customer_id: 'c2', created_at: '2024-01-05T10:00:00Z', text: 'No mood' });
-    jsonl('reviews.jsonl', rows);
+    reviewsPastSample([
+      { mood: 'late', text: 'Reordered', created_at: '2024-01-05T10:00:00Z', customer_id: 'c2', review_id: 'reordered' },
+      { review_id: 'short', customer_id: 'c2', created_at: '2024-01-05T10:00:00Z', text: 'No mood' },
+    ]);
 
     const summary = await load();
 
     expect(summary.tables.reviews).toMatchObject({ read: 25_002, loaded: 25_002, rejected: 0 });
-    const columns = await query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_catalog || '.' || table_schema = ? AND table_name = 'reviews' ORDER BY ordinal_position`,
-      [SCHEMA],
-    );
-    expect(columns.map((c) => c.column_name).slice(-1)).toEqual(['mood']);
+    expect((await stagedReviewColumns()).slice(-1)).toEqual(['mood']);
     expect(await query(`SELECT review_id, text, mood FROM ${SCHEMA}.reviews WHERE review_id IN ('reordered', 'short') ORDER BY review_id`)).toEqual([
       { review_id: 'reordered', text: 'Reordered', mood: 'late' },
       { review_id: 'short', text: 'No mood', mood: null },
