@@ -198,9 +198,7 @@ export async function run(args: string[]): Promise<void> {
         // A range late in the stage slower than an early one means work that grows with what is stored.
         rangeSeconds: rangeDrift(ranges),
         // Ranges per worker process (`<pid>@<host>`): did every extraction-only worker get work?
-        rangesByWorker: Object.fromEntries(
-          [...new Set(ranges.map((r) => r.identity ?? '?'))].map((id) => [processName(id, worker, extractWorkers), ranges.filter((r) => (r.identity ?? '?') === id).length]),
-        ),
+        rangesByWorker: countBy(ranges, (r) => processName(r.identity ?? '?', worker, extractWorkers)),
       },
       // Where train's time went (trainSegments' own step timings).
       trainSteps: resultOf('trainSegments')?.stepSeconds as Record<string, number> | undefined,
@@ -284,6 +282,13 @@ function processName(identity: string, main: ChildProcess | undefined, extract: 
   if (pid === main?.pid) return 'worker';
   const i = extract.findIndex((w) => w.pid === pid);
   return i >= 0 ? `extract${i + 1}` : identity;
+}
+
+/** How many items fall under each name. */
+function countBy<T>(items: readonly T[], name: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[name(item)] = (counts[name(item)] ?? 0) + 1;
+  return counts;
 }
 
 /** Median seconds of the first and the last ten ranges (in start order). */

@@ -109,7 +109,9 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
 
     while (queue.length > 0) {
       const batch = queue.shift()!;
-      const reply = await this.request(batch, signal);
+      // Built once: every attempt sends it, and its size calibrates the token estimate.
+      const body = this.chatBody(batch);
+      const reply = await this.request(body, signal);
       let verdicts: Map<string, Verdict>;
       if ('refused' in reply) {
         verdicts = new Map(batch.map((review) => [review.id, { ok: false, reason: reply.refused, blamed: false }]));
@@ -122,7 +124,7 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
         }
         const promptTokens = completion?.usage?.prompt_tokens;
         if (promptTokens) {
-          this.promptPerBodyChar = 0.8 * this.promptPerBodyChar + 0.2 * (promptTokens / JSON.stringify(this.chatBody(batch)).length);
+          this.promptPerBodyChar = 0.8 * this.promptPerBodyChar + 0.2 * (promptTokens / JSON.stringify(body).length);
         }
         verdicts = judgeReply(completion, batch);
       }
@@ -219,12 +221,12 @@ export class OpenAIExtractor implements ReviewFeatureExtractor {
    * as the retry budget (PERSONAFLOW_LLM_RETRY_BUDGET_S, default 120 s per
    * request) lasts, then the run fails saying so.
    */
-  private async request(batch: ReviewInput[], signal?: AbortSignal): Promise<{ completion: ChatCompletion } | { refused: string }> {
+  private async request(body: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal): Promise<{ completion: ChatCompletion } | { refused: string }> {
     const started = Date.now();
     let delay = this.backoff.initialMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return { completion: await this.client.chat.completions.create(this.chatBody(batch), { signal }) };
+        return { completion: await this.client.chat.completions.create(body, { signal }) };
       } catch (raw) {
         // Some servers echo the key back ("Incorrect API key provided: sk-..."): scrub it first.
         const error = scrubSecret(raw, this.secret);

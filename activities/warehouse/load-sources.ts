@@ -75,7 +75,7 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
   validate(input);
   const entries = await findSources(input.sourceDir);
   const tempTables: string[] = [];
-  const shadows: string[] = [];
+  const shadowOf = (table: TableName): string => `${qualified(input.schema)}.${ident(`${INTERNAL_PREFIX}new_${table}`)}`;
   let swapped = false;
   // Naive timestamps are UTC by contract; DuckDB reads them in the session's
   // zone, so pin it (per connection) for the load and put it back afterwards.
@@ -85,10 +85,8 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
     // Every write to the lake goes through transaction(), which redoes a
     // commit that met another process's (`database is locked` on SQLite).
     await session.transaction((tx) => tx.run(`CREATE SCHEMA IF NOT EXISTS ${qualified(input.schema)}`));
-    const reads: Partial<Record<TableName, ReadTable>> = {};
-    const loads: Partial<Record<TableName, TableLoad>> = {};
-    /** Each table's checked shadow, where later tables' references look ids up (customers). */
-    const checked: Partial<Record<TableName, string>> = {};
+    /** Each table checked so far: its read, its shadow (where later tables' references look ids up) and its counts. */
+    const checked: Partial<Record<TableName, { read: ReadTable; load: TableLoad }>> = {};
     for (const table of TABLE_NAMES) {
       const entry = entries[table];
       if (!entry) continue;
@@ -106,16 +104,14 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
           { table, file: entry.name },
         );
       }
-      const shadow = `${qualified(input.schema)}.${ident(shadowTableName(table))}`;
-      shadows.push(shadowTableName(table));
+      const shadow = shadowOf(table);
+      const references = (referenced: TableName) => (checked[referenced] ? shadowOf(referenced) : undefined);
       tempTables.push(rejectedTableName(table));
-      await session.transaction((tx) => tx.run(buildCheckSql(read, shadow, checked), [input.asOf.toISOString()]));
+      await session.transaction((tx) => tx.run(buildCheckSql(read, shadow, references), [input.asOf.toISOString()]));
       await session.run(buildRejectedSql(read, shadow));
       for (const name of parts) await session.run(`DROP TABLE IF EXISTS temp.main.${ident(name)}`);
       tempTables.splice(readFrom, parts.length);
-      loads[table] = await counts(session, shadow, entry.name);
-      reads[table] = read;
-      checked[table] = shadow;
+      checked[table] = { read, load: await counts(session, shadow, entry.name) };
     }
 
     // Each shadow trimmed to its staging rows and columns, still under its
@@ -124,9 +120,8 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
     // renames it, so the trim is a transaction of its own before the swap.
     await session.transaction(async (tx) => {
       for (const table of TABLE_NAMES) {
-        const read = reads[table];
-        const shadow = checked[table];
-        if (read && shadow) for (const sql of buildStagingTrimSql(shadow, read.spec)) await tx.run(sql);
+        const done = checked[table];
+        if (done) for (const sql of buildStagingTrimSql(shadowOf(table), done.read.spec)) await tx.run(sql);
       }
     });
     // The run's staging and its unredacted rejects (work lake, operators only)...
@@ -135,17 +130,16 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
       await tx.run(`CREATE OR REPLACE TABLE ${rawRejects} AS SELECT * FROM rejected_rows LIMIT 0`);
       const tables = {} as LoadSummary['tables'];
       for (const table of TABLE_NAMES) {
-        const read = reads[table];
-        const shadow = checked[table];
-        if (!read || !shadow) {
+        const done = checked[table];
+        if (!done) {
           await tx.run(buildEmptyStagingSql(input.schema, SOURCE_TABLES[table]));
           tables[table] = null;
           continue;
         }
-        await tx.run(buildRejectsSql(read, rawRejects, { redacted: false }), [input.runId]);
+        await tx.run(buildRejectsSql(done.read, rawRejects, { redacted: false }), [input.runId]);
         await tx.run(`DROP TABLE IF EXISTS ${qualified(input.schema)}.${ident(table)}`);
-        await tx.run(`ALTER TABLE ${shadow} RENAME TO ${ident(table)}`);
-        tables[table] = loads[table] ?? null;
+        await tx.run(`ALTER TABLE ${shadowOf(table)} RENAME TO ${ident(table)}`);
+        tables[table] = done.load;
       }
       return { tables };
     });
@@ -155,8 +149,8 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
     await session.transaction(async (tx) => {
       await tx.run(`DELETE FROM rejected_rows WHERE run_id = ?`, [input.runId]);
       for (const table of TABLE_NAMES) {
-        const read = reads[table];
-        if (read) await tx.run(buildRejectsSql(read, 'rejected_rows', { redacted: true }), [input.runId]);
+        const done = checked[table];
+        if (done) await tx.run(buildRejectsSql(done.read, 'rejected_rows', { redacted: true }), [input.runId]);
       }
     });
 
@@ -168,17 +162,12 @@ export async function loadSources(session: Session, input: LoadSourcesInput): Pr
     }
     // A load that failed before the swap leaves no shadow tables behind (a retry would replace them anyway).
     if (!swapped) {
-      for (const shadow of shadows) {
-        await session.transaction((tx) => tx.run(`DROP TABLE IF EXISTS ${qualified(input.schema)}.${ident(shadow)}`)).catch(() => undefined);
+      for (const table of TABLE_NAMES.filter((t) => entries[t])) {
+        await session.transaction((tx) => tx.run(`DROP TABLE IF EXISTS ${shadowOf(table)}`)).catch(() => undefined);
       }
     }
     if (zone) await session.run(`SET TimeZone = ${literal(zone.zone)}`).catch(() => undefined);
   }
-}
-
-/** A table's checked rows, written as it is checked, until the load trims them and swaps them in as its staging table. */
-function shadowTableName(table: TableName): string {
-  return `${INTERNAL_PREFIX}new_${table}`;
 }
 
 async function counts(session: Session, checked: string, file: string): Promise<TableLoad> {

@@ -224,15 +224,15 @@ export function checkColumns(spec: TableSpec): string[] {
  * reference matched, and `__pf_bad` (the row breaks a rule). Reasons and raw
  * text are not built here; buildRejectedSql builds them for the rejected
  * rows only. One bound parameter: the run's as-of time as an ISO string with
- * offset. `fkTables` names the checked table (qualified) of each referenced
+ * offset. `fkTable` names the checked table (qualified) of a referenced
  * table: its valid rows (any signup time) are the allowed ids.
  */
-export function buildCheckSql(read: ReadTable, target: string, fkTables: Partial<Record<TableName, string>>): string {
+export function buildCheckSql(read: ReadTable, target: string, fkTable: (table: TableName) => string | undefined): string {
   const { spec } = read;
   const partSelects = read.parts.flatMap((part, index) => leanPartSelect(read, part, index));
   const references = spec.columns.filter((c) => c.references !== undefined);
   const joins = references.map((c, i) => {
-    const table = c.references === undefined ? undefined : fkTables[c.references];
+    const table = c.references === undefined ? undefined : fkTable(c.references);
     if (c.references === undefined || table === undefined) {
       throw new Error(`${spec.name}.${c.name}: no checked table for ${c.references}`);
     }
@@ -316,8 +316,8 @@ export function rejectedTableName(table: string): string {
  * column as read (text), `__pf_problems` (specific messages) and
  * `__pf_rules` (the same without values, for counting). The reasons are
  * computed here from the rows' text as the check would, so a reason and a raw
- * row read exactly as when every row carried them; duplicate ranks and
- * reference matches come from the checked table.
+ * row read exactly as when every row carried them; first occurrences and
+ * reference matches come from the checked table, its rejected rows read once.
  */
 export function buildRejectedSql(read: ReadTable, checked: string): string {
   const { spec } = read;
@@ -339,7 +339,7 @@ export function buildRejectedSql(read: ReadTable, checked: string): string {
     const rows = `SELECT ${index} AS ${P}file_no, ${row} AS ${P}row, ${cols.join(', ')},
     NULL::VARCHAR AS ${P}read_error, NULL::VARCHAR AS ${P}read_rule
     FROM ${ident(part.tempTable)}
-    WHERE ${row} IN (SELECT ${P}row FROM ${checked} WHERE ${P}bad AND ${P}file_no = ${index})`;
+    WHERE ${row} IN (SELECT ${P}row FROM bad WHERE ${P}file_no = ${index})`;
     if (part.errorsTable === undefined) return [rows];
     const nulls = [
       ...allColumns.map((name) => `NULL::VARCHAR AS ${ident(name)}`),
@@ -366,7 +366,10 @@ export function buildRejectedSql(read: ReadTable, checked: string): string {
 
   return `
 CREATE OR REPLACE TEMP TABLE ${ident(rejectedTableName(spec.name))} AS
-WITH src AS (
+WITH bad AS MATERIALIZED (
+  SELECT ${P}file_no, ${P}row, ${P}first_pos${references.map((r) => `, ${fkCol(r.name)}`).join('')} FROM ${checked} WHERE ${P}bad
+),
+src AS (
   ${partSelects.join('\n  UNION ALL\n  ')}
 ),
 trimmed AS (
@@ -384,7 +387,7 @@ typed AS (
 linked AS (
   SELECT typed.*, c.${P}first_pos, ${files}[(c.${P}first_pos >> ${POSITION_BITS}) + 1] AS ${P}first_file,
     c.${P}first_pos & ${2 ** POSITION_BITS - 1} AS ${P}first_row${references.map((r) => `, c.${fkCol(r.name)}`).join('')}
-  FROM typed JOIN (SELECT * FROM ${checked} WHERE ${P}bad) c ON c.${P}file_no = typed.${P}file_no AND c.${P}row = typed.${P}row
+  FROM typed JOIN bad c ON c.${P}file_no = typed.${P}file_no AND c.${P}row = typed.${P}row
 )
 SELECT ${keep.join(', ')},
   CASE WHEN ${P}read_error IS NOT NULL THEN [${P}read_error]

@@ -10,6 +10,21 @@ const limits = (remainingTokens: number, remainingRequests = 100) =>
     'x-ratelimit-remaining-requests': remainingRequests,
   });
 
+/**
+ * A limiter whose first request (400 tokens) emptied the token bucket, 10 s
+ * ago: others' spend is averaged over 10 s of a per-minute limit, so the next
+ * response's shortfall is all of that estimate.
+ */
+async function emptiedTenSecondsAgo() {
+  let now = 0;
+  const limiter = new AdaptiveLimiter({ maxConcurrency: 8, now: () => now });
+  const first = await limiter.acquire(400);
+  first.observe({ status: 200, headers: limits(0, 100) });
+  first.release();
+  now = 10_000;
+  return { limiter, setNow: (ms: number) => (now = ms) };
+}
+
 describe('AdaptiveLimiter', () => {
   it('sends one probe until a response is seen, then up to the window', async () => {
     const limiter = new AdaptiveLimiter({ maxConcurrency: 2, now: () => 0 });
@@ -36,12 +51,7 @@ describe('AdaptiveLimiter', () => {
   });
 
   it("takes others' spend, seen as a shortfall in the next response, off the refill and waits for headroom", async () => {
-    let now = 0;
-    const limiter = new AdaptiveLimiter({ maxConcurrency: 8, now: () => now });
-    const first = await limiter.acquire(400);
-    first.observe({ status: 200, headers: limits(0, 100) }); // the bucket was emptied by this request
-    first.release();
-    now = 10_000; // others' spend is averaged over 10 s of a per-minute limit: this one sample is all of it
+    const { limiter, setNow } = await emptiedTenSecondsAgo();
     const second = await limiter.acquire(400);
     // Another process spent 5,000 meanwhile: 10,000 refilled - 400 ours - 5,000 theirs = 4,600 left.
     second.observe({ status: 200, headers: limits(4_600, 199) });
@@ -50,17 +60,12 @@ describe('AdaptiveLimiter', () => {
     // requests (about ours, 400) may come meanwhile: 6,000 + 400 - 4,600 at 0.5/ms.
     // Mirroring the full refill alone, it would send in 1,400 ms, into their tokens.
     expect(limiter.waitMs(6_000)).toBe(3_600);
-    now = 13_600;
+    setNow(13_600);
     expect(limiter.waitMs(6_000)).toBe(0);
   });
 
   it('does not count a request answered 429 as spent: the server did not charge it', async () => {
-    let now = 0;
-    const limiter = new AdaptiveLimiter({ maxConcurrency: 8, now: () => now });
-    const first = await limiter.acquire(400);
-    first.observe({ status: 200, headers: limits(0, 100) });
-    first.release();
-    now = 10_000;
+    const { limiter } = await emptiedTenSecondsAgo();
     const refused = await limiter.acquire(9_000); // the mirror says 10,000 are there
     // Another process spent 2,000 meanwhile, so 8,000 were left: too few, and nothing was charged.
     refused.observe({ status: 429, headers: headers({ ...Object.fromEntries(limits(8_000, 200)), 'retry-after-ms': 0 }) });
